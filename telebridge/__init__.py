@@ -1,0 +1,48 @@
+"""telebridge: a typed Python SDK for the Telegram Bot API.
+
+``Bot`` is synchronous, ``AsyncBot`` asynchronous; both sit on one I/O-free
+core (``telebridge.core``) and each keeps one persistent, pooled httpx client.
+"""
+
+from telebridge._async import AsyncBot
+from telebridge._sync import Bot
+from telebridge.core import InvalidToken
+from telebridge.core.errors import (
+    ApiError,
+    BadRequest,
+    ChatMigrated,
+    Conflict,
+    EventLoopMismatch,
+    Forbidden,
+    InvalidResponse,
+    NetworkError,
+    NotFound,
+    RetryAfter,
+    ServerError,
+    TelegramError,
+    TimedOut,
+    Unauthorized,
+)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "ApiError",
+    "AsyncBot",
+    "BadRequest",
+    "Bot",
+    "ChatMigrated",
+    "Conflict",
+    "EventLoopMismatch",
+    "Forbidden",
+    "InvalidResponse",
+    "InvalidToken",
+    "NetworkError",
+    "NotFound",
+    "RetryAfter",
+    "ServerError",
+    "TelegramError",
+    "TimedOut",
+    "Unauthorized",
+    "__version__",
+]

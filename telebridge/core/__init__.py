@@ -1,0 +1,27 @@
+"""The I/O-free core: Bot API calls in, request descriptions out; responses in, objects out.
+
+Nothing under this package opens a socket, starts a thread or touches an
+event loop: both transports share it, and its tests need no HTTP at all.
+"""
+
+from telebridge.core._http import (
+    PreparedRequest,
+    parse_response,
+    prepare_request,
+    read_timeout_for,
+)
+from telebridge.core._method import RawCall, TelegramMethod
+from telebridge.core._token import TOKEN_PLACEHOLDER, BotToken, InvalidToken, redact
+
+__all__ = [
+    "TOKEN_PLACEHOLDER",
+    "BotToken",
+    "InvalidToken",
+    "PreparedRequest",
+    "RawCall",
+    "TelegramMethod",
+    "parse_response",
+    "prepare_request",
+    "read_timeout_for",
+    "redact",
+]

@@ -1,0 +1,121 @@
+"""Request descriptions and response parsing: the sans-I/O heart of telebridge.
+
+A transport does three things with a call: ``prepare_request`` (pure),
+send the bytes (its only job), ``parse_response`` (pure).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any, TypeVar
+
+import attrs
+
+from telebridge.core._encode import to_json_bytes
+from telebridge.core._method import TelegramMethod
+from telebridge.core._token import TOKEN_PLACEHOLDER
+from telebridge.core.errors import InvalidResponse, api_error_from_payload
+
+__all__ = [
+    "LONG_POLL_MIN_MARGIN",
+    "PreparedRequest",
+    "parse_response",
+    "prepare_request",
+    "read_timeout_for",
+]
+
+R = TypeVar("R")
+
+# Extra seconds a long poll's read timeout allows beyond the poll itself, at
+# least: the server answers at the end of the poll, plus network latency.
+LONG_POLL_MIN_MARGIN = 5.0
+
+_JSON_HEADERS = (("Content-Type", "application/json"),)
+
+
+@attrs.frozen
+class PreparedRequest:
+    """Everything a transport needs to send one call, and nothing it must decide.
+
+    ``path`` is relative to the Bot API server root and holds
+    :data:`TOKEN_PLACEHOLDER` where the token goes: only the transport edge
+    puts the real token in, so this object is safe to log or show.
+    """
+
+    api_method: str
+    http_method: str
+    path: str
+    headers: tuple[tuple[str, str], ...]
+    content: bytes
+    # Seconds the server may legitimately hold the request (getUpdates timeout).
+    long_poll_timeout: float | None = None
+
+
+def prepare_request(method: TelegramMethod[Any]) -> PreparedRequest:
+    """Describe *method* as an HTTP request, without doing any I/O."""
+    name = method.api_method
+    return PreparedRequest(
+        api_method=name,
+        http_method="POST",
+        path=f"/bot{TOKEN_PLACEHOLDER}/{name}",
+        headers=_JSON_HEADERS,
+        content=to_json_bytes(method.to_params()),
+        long_poll_timeout=method.long_poll_timeout,
+    )
+
+
+def read_timeout_for(request: PreparedRequest, default_read: float | None) -> float | None:
+    """Return the read timeout for *request* given the client's default.
+
+    A long poll must never time out before the server answers it, so its read
+    timeout is the poll time plus a margin, whatever the default is.
+    """
+    poll = request.long_poll_timeout
+    if poll is None or default_read is None:
+        return default_read
+    return poll + max(default_read, LONG_POLL_MIN_MARGIN)
+
+
+def parse_response(
+    method: TelegramMethod[R],
+    status_code: int,
+    headers: Mapping[str, str],
+    body: bytes,
+) -> R:
+    """Return the typed result of a Bot API answer, or raise the matching error.
+
+    Anything that is not a Bot API answer (HTML from a proxy, truncated JSON,
+    a result of the wrong shape) raises :class:`InvalidResponse`, never a
+    bare ``JSONDecodeError`` or ``KeyError``.
+    """
+    name = method.api_method
+    payload = _load_payload(name, status_code, headers, body)
+
+    if payload.get("ok") is not True:
+        if payload.get("ok") is False:
+            raise api_error_from_payload(name, status_code, payload)
+        raise InvalidResponse("no 'ok' field", method=name, status_code=status_code)
+    if "result" not in payload:
+        raise InvalidResponse("'ok' without a 'result'", method=name, status_code=status_code)
+
+    try:
+        return method.decode_result(payload["result"])
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        reason = f"unexpected result shape ({type(exc).__name__}: {exc})"
+        raise InvalidResponse(reason, method=name, status_code=status_code) from None
+
+
+def _load_payload(
+    name: str, status_code: int, headers: Mapping[str, str], body: bytes
+) -> dict[str, Any]:
+    try:
+        payload = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        content_type = headers.get("content-type", "no content type")
+        reason = f"{len(body)} bytes of {content_type} that are not JSON"
+        raise InvalidResponse(reason, method=name, status_code=status_code) from None
+    if not isinstance(payload, dict):
+        reason = f"a JSON {type(payload).__name__} instead of an object"
+        raise InvalidResponse(reason, method=name, status_code=status_code)
+    return payload
