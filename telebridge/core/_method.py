@@ -9,9 +9,10 @@ import attrs
 
 from telebridge.core._encode import encode_object, encode_value
 
-__all__ = ["RawCall", "TelegramMethod"]
+__all__ = ["LongPollMethod", "RawCall", "TelegramMethod"]
 
 R = TypeVar("R")
+T = TypeVar("T")
 
 
 class TelegramMethod(Generic[R]):
@@ -38,6 +39,25 @@ class TelegramMethod(Generic[R]):
     def long_poll_timeout(self) -> float | None:
         """Seconds the server may hold this request open before answering (long polls)."""
         return None
+
+
+class LongPollMethod:
+    """Mixin for methods whose ``timeout`` parameter is a long poll (getUpdates)."""
+
+    __slots__ = ()
+
+    timeout: int | None
+
+    @property
+    def long_poll_timeout(self) -> float | None:
+        return None if self.timeout is None else float(self.timeout)
+
+
+def _expect(result: object, kind: type[T]) -> T:
+    """Check a scalar result (True, an int, a string) has the documented type."""
+    if not isinstance(result, kind) or (isinstance(result, bool) and kind is not bool):
+        raise TypeError(f"expected {kind.__name__}, got {type(result).__name__}")
+    return result
 
 
 def _check_method_name(instance: Any, attribute: Any, value: Any) -> None:

@@ -1,0 +1,32 @@
+"""What every generated Bot API type shares."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import attrs
+
+
+class TelegramObject:
+    """The base of every Bot API type in :mod:`telebridge.types`."""
+
+    __slots__ = ()
+
+
+@attrs.frozen(kw_only=True)
+class UnknownVariant(TelegramObject):
+    """A variant of a union type that this release does not know, kept as raw data.
+
+    Telegram adds variants (a new chat member status, a new reaction type)
+    between releases; decoding keeps them here instead of failing.
+
+    Attributes:
+        union: The union the value belongs to, e.g. ``"ChatMember"``.
+        data: The object exactly as the Bot API sent it.
+    """
+
+    union: str
+    data: dict[str, Any]
+
+    def __telebridge_encode__(self) -> dict[str, Any]:
+        return dict(self.data)
