@@ -295,7 +295,10 @@ def field_is_file(entity: Entity, item: Field) -> bool:
 
 
 def emit_type(model: Model, entity: Entity) -> str:
-    lines = ["@attrs.frozen(kw_only=True)", f"class {entity.name}(TelegramObject):"]
+    lines = [
+        "@attrs.frozen(kw_only=True, eq=False, repr=False)",
+        f"class {entity.name}(TelegramObject):",
+    ]
     lines.append(docstring(entity.description, [("Attributes", entity.fields)], "    "))
     if entity.fields:
         lines.append("")
@@ -409,17 +412,48 @@ def types_init(model: Model) -> str:
         "decodes to :class:`UnknownVariant`, which keeps the raw data.",
         '"""',
         "",
-        "from telebridge.types._base import TelegramObject, UnknownVariant",
     ]
     by_module: dict[str, list[str]] = {}
     for name in model.types:
         by_module.setdefault(model.module_of[name], []).append(name)
-    for origin, names in sorted(by_module.items()):
-        out.append(f"from telebridge.types.{origin} import {', '.join(sorted(names))}")
-    out.append(f"from telebridge.types._unions import {', '.join(sorted(model.unions))}")
+    by_module["_unions"] = list(model.unions)
+    eager = ["from telebridge.types._base import TelegramObject, UnknownVariant"]
+    out += lazy_package("telebridge.types", eager, by_module)
     everything = sorted([*model.types, *model.unions, "TelegramObject", "UnknownVariant"])
-    out += ["", f"__all__ = {everything!r}"]
+    out += ["", "", f"__all__ = {everything!r}"]
     return "\n".join(out) + "\n"
+
+
+def lazy_package(package: str, eager: list[str], modules: dict[str, list[str]]) -> list[str]:
+    """Lines of a package __init__ that imports each submodule on first use.
+
+    Building ~570 attrs classes takes a few hundred milliseconds; loading them
+    when first used keeps ``import telebridge`` fast for scripts that only
+    send a message or two.
+    """
+    out = ["import importlib", "from typing import TYPE_CHECKING, Any", ""]
+    out += eager
+    out += ["", "if TYPE_CHECKING:"]
+    for module, names in sorted(modules.items()):
+        out.append(f"    from {package}.{module} import {', '.join(sorted(names))}")
+    lookup = {name: module for module, names in modules.items() for name in names}
+    out += ["", f"_MODULE_OF = {dict(sorted(lookup.items()))!r}"]
+    out += [
+        "",
+        "",
+        "def __getattr__(name: str) -> Any:",
+        "    module = _MODULE_OF.get(name)",
+        "    if module is None:",
+        f'        raise AttributeError(f"module {package!r} has no attribute {{name!r}}")',
+        f'    value = getattr(importlib.import_module(f"{package}.{{module}}"), name)',
+        "    globals()[name] = value",
+        "    return value",
+        "",
+        "",
+        "def __dir__() -> list[str]:",
+        "    return sorted(__all__)",
+    ]
+    return out
 
 
 def decode_module(model: Model) -> str:
@@ -600,7 +634,7 @@ def method_class(model: Model, entity: Entity) -> str:
     bases = f"TelegramMethod[{returns}]"
     if entity.name == "getUpdates":
         bases = f"LongPollMethod, {bases}"
-    lines = ["@attrs.frozen(kw_only=True)", f"class {name}({bases}):"]
+    lines = ["@attrs.frozen(kw_only=True, eq=False, repr=False)", f"class {name}({bases}):"]
     lines.append(docstring(entity.description, [("Args", entity.fields)], "    "))
     lines += ["", f'    api_method: ClassVar[str] = "{entity.name}"']
     if entity.fields:
@@ -688,14 +722,15 @@ def methods_modules(model: Model) -> dict[str, str]:
         "``bot.execute(method)``. ``RawCall`` reaches methods newer than this release.",
         '"""',
         "",
-        "from telebridge.core._method import RawCall, TelegramMethod",
     ]
     everything = ["RawCall", "TelegramMethod"]
+    by_module = {}
     for module, entities in modules.items():
-        names = [class_name(e.name) for e in entities]
-        everything += names
-        init.append(f"from telebridge.core.methods.{module} import {', '.join(names)}")
-    init += ["", f"__all__ = {sorted(everything)!r}"]
+        by_module[module] = [class_name(e.name) for e in entities]
+        everything += by_module[module]
+    eager = ["from telebridge.core._method import RawCall, TelegramMethod"]
+    init += lazy_package("telebridge.core.methods", eager, by_module)
+    init += ["", "", f"__all__ = {sorted(everything)!r}"]
     files["telebridge/core/methods/__init__.py"] = "\n".join(init) + "\n"
     return files
 

@@ -8,6 +8,7 @@ from typing import Any, ClassVar, Generic, TypeVar
 import attrs
 
 from telebridge.core._encode import encode_object, encode_value
+from telebridge.core._model import ValueObject
 
 __all__ = ["LongPollMethod", "RawCall", "TelegramMethod"]
 
@@ -15,7 +16,7 @@ R = TypeVar("R")
 T = TypeVar("T")
 
 
-class TelegramMethod(Generic[R]):
+class TelegramMethod(ValueObject, Generic[R]):
     """One Bot API call, as a value: its name, its parameters, how to read its result.
 
     Subclasses are frozen attrs classes whose fields are the call's parameters.

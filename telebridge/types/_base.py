@@ -6,14 +6,20 @@ from typing import Any
 
 import attrs
 
+from telebridge.core._model import ValueObject
 
-class TelegramObject:
-    """The base of every Bot API type in :mod:`telebridge.types`."""
+
+class TelegramObject(ValueObject):
+    """The base of every Bot API type in :mod:`telebridge.types`.
+
+    Instances are frozen; they compare equal when their fields do, and their
+    repr shows the fields that are set.
+    """
 
     __slots__ = ()
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class UnknownVariant(TelegramObject):
     """A variant of a union type that this release does not know, kept as raw data.
 

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 __all__ = ["CallbackGame", "Game", "GameHighScore"]
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class Game(TelegramObject):
     """This object represents a game. Use BotFather to create and edit games, their short names
     will act as unique identifiers.
@@ -43,12 +43,12 @@ class Game(TelegramObject):
     animation: Animation | None = None
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class CallbackGame(TelegramObject):
     """A placeholder, currently holds no information. Use BotFather to set up your game."""
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class GameHighScore(TelegramObject):
     """This object represents one row of the high scores table for a game.
 

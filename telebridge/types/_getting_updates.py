@@ -37,7 +37,7 @@ if TYPE_CHECKING:
 __all__ = ["Update", "WebhookInfo"]
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class Update(TelegramObject):
     """This object represents an incoming update.
 
@@ -135,7 +135,7 @@ class Update(TelegramObject):
     subscription: BotSubscriptionUpdated | None = None
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class WebhookInfo(TelegramObject):
     """Describes the current status of a webhook.
 

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 __all__ = ["InputSticker", "MaskPosition", "Sticker", "StickerSet"]
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class Sticker(TelegramObject):
     """This object represents a sticker.
 
@@ -64,7 +64,7 @@ class Sticker(TelegramObject):
     file_size: int | None = None
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class StickerSet(TelegramObject):
     """This object represents a sticker set.
 
@@ -84,7 +84,7 @@ class StickerSet(TelegramObject):
     thumbnail: PhotoSize | None = None
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class MaskPosition(TelegramObject):
     """This object describes the position on faces where a mask should be placed by default.
 
@@ -105,7 +105,7 @@ class MaskPosition(TelegramObject):
     scale: float
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class InputSticker(TelegramObject):
     """This object describes a sticker to be added to a sticker set.
 

@@ -103,7 +103,7 @@ __all__ = [
 ]
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class GetMe(TelegramMethod[User]):
     """A simple method for testing your bot's authentication token. Requires no parameters.
     Returns basic information about the bot in form of a User object.
@@ -115,7 +115,7 @@ class GetMe(TelegramMethod[User]):
         return decode_user(result)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class LogOut(TelegramMethod[bool]):
     """Use this method to log out from the cloud Bot API server before launching the bot
     locally. You must log out the bot before running it locally, otherwise there is no
@@ -130,7 +130,7 @@ class LogOut(TelegramMethod[bool]):
         return _expect(result, bool)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class CloseBotInstance(TelegramMethod[bool]):
     """Use this method to close the bot instance before moving it from one local server to
     another. You need to delete the webhook before calling this method to ensure that the bot
@@ -144,7 +144,7 @@ class CloseBotInstance(TelegramMethod[bool]):
         return _expect(result, bool)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class SendMessage(TelegramMethod[Message]):
     """Use this method to send text messages. On success, the sent Message is returned.
 
@@ -247,7 +247,7 @@ class SendMessage(TelegramMethod[Message]):
         return decode_message(result)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class ForwardMessage(TelegramMethod[Message]):
     """Use this method to forward messages of any kind. Service messages and messages with
     protected content can't be forwarded. On success, the sent Message is returned.
@@ -303,7 +303,7 @@ class ForwardMessage(TelegramMethod[Message]):
         return decode_message(result)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class ForwardMessages(TelegramMethod[list[MessageId]]):
     """Use this method to forward multiple messages of any kind. If some of the specified
     messages can't be found or forwarded, they are skipped. Service messages and messages
@@ -349,7 +349,7 @@ class ForwardMessages(TelegramMethod[list[MessageId]]):
         return [decode_message_id(x0) for x0 in result]
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class CopyMessage(TelegramMethod[MessageId]):
     """Use this method to copy messages of any kind. Service messages, paid media messages,
     giveaway messages, giveaway winners messages, and invoice messages can't be copied. A
@@ -451,7 +451,7 @@ class CopyMessage(TelegramMethod[MessageId]):
         return decode_message_id(result)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class CopyMessages(TelegramMethod[list[MessageId]]):
     """Use this method to copy messages of any kind. If some of the specified messages can't be
     found or copied, they are skipped. Service messages, paid media messages, giveaway
@@ -503,7 +503,7 @@ class CopyMessages(TelegramMethod[list[MessageId]]):
         return [decode_message_id(x0) for x0 in result]
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class SendPhoto(TelegramMethod[Message]):
     """Use this method to send photos. On success, the sent Message is returned.
 
@@ -616,7 +616,7 @@ class SendPhoto(TelegramMethod[Message]):
         return decode_message(result)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class SendLivePhoto(TelegramMethod[Message]):
     """Use this method to send live photos. On success, the sent Message is returned.
 
@@ -733,7 +733,7 @@ class SendLivePhoto(TelegramMethod[Message]):
         return decode_message(result)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class SendAudio(TelegramMethod[Message]):
     """Use this method to send audio files, if you want Telegram clients to display them in the
     music player. Your audio must be in the .MP3 or .M4A format. On success, the sent Message
@@ -858,7 +858,7 @@ class SendAudio(TelegramMethod[Message]):
         return decode_message(result)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class SendDocument(TelegramMethod[Message]):
     """Use this method to send general files. On success, the sent Message is returned. Bots can
     currently send files of any type of up to 50 MB in size, this limit may be changed in the
@@ -980,7 +980,7 @@ class SendDocument(TelegramMethod[Message]):
         return decode_message(result)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class SendVideo(TelegramMethod[Message]):
     """Use this method to send video files, Telegram clients support MPEG4 videos (other formats
     may be sent as Document). On success, the sent Message is returned. Bots can currently
@@ -1125,7 +1125,7 @@ class SendVideo(TelegramMethod[Message]):
         return decode_message(result)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class SendAnimation(TelegramMethod[Message]):
     """Use this method to send animation files (GIF or H.264/MPEG-4 AVC video without sound). On
     success, the sent Message is returned. Bots can currently send animation files of up to
@@ -1254,7 +1254,7 @@ class SendAnimation(TelegramMethod[Message]):
         return decode_message(result)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class SendVoice(TelegramMethod[Message]):
     """Use this method to send audio files, if you want Telegram clients to display the file as
     a playable voice message. For this to work, your audio must be in an .OGG file encoded
@@ -1364,7 +1364,7 @@ class SendVoice(TelegramMethod[Message]):
         return decode_message(result)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class SendVideoNote(TelegramMethod[Message]):
     """As of v.4.0, Telegram clients support rounded square MPEG4 videos of up to 1 minute long.
     Use this method to send video messages. On success, the sent Message is returned.
@@ -1473,7 +1473,7 @@ class SendVideoNote(TelegramMethod[Message]):
         return decode_message(result)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class SendPaidMedia(TelegramMethod[Message]):
     """Use this method to send paid media. On success, the sent Message is returned.
 
@@ -1569,7 +1569,7 @@ class SendPaidMedia(TelegramMethod[Message]):
         return decode_message(result)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class SendMediaGroup(TelegramMethod[list[Message]]):
     """Use this method to send a group of photos, live photos, videos, documents or audios as an
     album. Documents and audio files can be only grouped in an album with messages of the
@@ -1635,7 +1635,7 @@ class SendMediaGroup(TelegramMethod[list[Message]]):
         return [decode_message(x0) for x0 in result]
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class SendLocation(TelegramMethod[Message]):
     """Use this method to send point on the map. On success, the sent Message is returned.
 
@@ -1744,7 +1744,7 @@ class SendLocation(TelegramMethod[Message]):
         return decode_message(result)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class SendVenue(TelegramMethod[Message]):
     """Use this method to send information about a venue. On success, the sent Message is
     returned.
@@ -1857,7 +1857,7 @@ class SendVenue(TelegramMethod[Message]):
         return decode_message(result)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class SendContact(TelegramMethod[Message]):
     """Use this method to send phone contacts. On success, the sent Message is returned.
 
@@ -1954,7 +1954,7 @@ class SendContact(TelegramMethod[Message]):
         return decode_message(result)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class SendPoll(TelegramMethod[Message]):
     """Use this method to send a native poll. On success, the sent Message is returned.
 
@@ -2146,7 +2146,7 @@ class SendPoll(TelegramMethod[Message]):
         return decode_message(result)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class SendChecklist(TelegramMethod[Message]):
     """Use this method to send a checklist on behalf of a connected business account. On
     success, the sent Message is returned.
@@ -2190,7 +2190,7 @@ class SendChecklist(TelegramMethod[Message]):
         return decode_message(result)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class SendDice(TelegramMethod[Message]):
     """Use this method to send an animated emoji that will display a random value. On success,
     the sent Message is returned.
@@ -2272,7 +2272,7 @@ class SendDice(TelegramMethod[Message]):
         return decode_message(result)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class SendMessageDraft(TelegramMethod[bool]):
     """Use this method to stream a partial message to a user while the message is being
     generated. Note that the streamed draft is ephemeral and acts as a temporary 30-second
@@ -2309,7 +2309,7 @@ class SendMessageDraft(TelegramMethod[bool]):
         return _expect(result, bool)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class SendChatAction(TelegramMethod[bool]):
     """Use this method when you need to tell the user that something is happening on the bot's
     side. The status is set for 5 seconds or less (when a message arrives from your bot,
@@ -2348,7 +2348,7 @@ class SendChatAction(TelegramMethod[bool]):
         return _expect(result, bool)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class SetMessageReaction(TelegramMethod[bool]):
     """Use this method to change the chosen reactions on a message. Service messages of some
     types can't be reacted to. Automatically forwarded messages from a channel to its
@@ -2380,7 +2380,7 @@ class SetMessageReaction(TelegramMethod[bool]):
         return _expect(result, bool)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class GetUserProfilePhotos(TelegramMethod[UserProfilePhotos]):
     """Use this method to get a list of profile pictures for a user. Returns a UserProfilePhotos
     object.
@@ -2403,7 +2403,7 @@ class GetUserProfilePhotos(TelegramMethod[UserProfilePhotos]):
         return decode_user_profile_photos(result)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class GetUserProfileAudios(TelegramMethod[UserProfileAudios]):
     """Use this method to get a list of profile audios for a user. Returns a UserProfileAudios
     object.
@@ -2426,7 +2426,7 @@ class GetUserProfileAudios(TelegramMethod[UserProfileAudios]):
         return decode_user_profile_audios(result)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class SetUserEmojiStatus(TelegramMethod[bool]):
     """Changes the emoji status for a given user that previously allowed the bot to manage their
     emoji status via the Mini App method requestEmojiStatusAccess. Returns True on success.
@@ -2452,7 +2452,7 @@ class SetUserEmojiStatus(TelegramMethod[bool]):
         return _expect(result, bool)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class GetFile(TelegramMethod[File]):
     """Use this method to get basic information about a file and prepare it for downloading. For
     the moment, bots can download files of up to 20MB in size. On success, a File object is
@@ -2476,7 +2476,7 @@ class GetFile(TelegramMethod[File]):
         return decode_file(result)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class BanChatMember(TelegramMethod[bool]):
     """Use this method to ban a user in a group, a supergroup or a channel. In the case of
     supergroups and channels, the user will not be able to return to the chat on their own
@@ -2509,7 +2509,7 @@ class BanChatMember(TelegramMethod[bool]):
         return _expect(result, bool)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class UnbanChatMember(TelegramMethod[bool]):
     """Use this method to unban a previously banned user in a supergroup or channel. The user
     will not return to the group or channel automatically, but will be able to join via link,
@@ -2537,7 +2537,7 @@ class UnbanChatMember(TelegramMethod[bool]):
         return _expect(result, bool)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class RestrictChatMember(TelegramMethod[bool]):
     """Use this method to restrict a user in a supergroup. The bot must be an administrator in
     the supergroup for this to work and must have the appropriate administrator rights. Pass
@@ -2572,7 +2572,7 @@ class RestrictChatMember(TelegramMethod[bool]):
         return _expect(result, bool)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class PromoteChatMember(TelegramMethod[bool]):
     """Use this method to promote or demote a user in a supergroup or a channel. The bot must be
     an administrator in the chat for this to work and must have the appropriate administrator
@@ -2675,7 +2675,7 @@ class PromoteChatMember(TelegramMethod[bool]):
         return _expect(result, bool)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class SetChatAdministratorCustomTitle(TelegramMethod[bool]):
     """Use this method to set a custom title for an administrator in a supergroup promoted by
     the bot. Returns True on success.
@@ -2698,7 +2698,7 @@ class SetChatAdministratorCustomTitle(TelegramMethod[bool]):
         return _expect(result, bool)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class SetChatMemberTag(TelegramMethod[bool]):
     """Use this method to set a tag for a regular member in a group or a supergroup. The bot
     must be an administrator in the chat for this to work and must have the can_manage_tags
@@ -2721,7 +2721,7 @@ class SetChatMemberTag(TelegramMethod[bool]):
         return _expect(result, bool)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class BanChatSenderChat(TelegramMethod[bool]):
     """Use this method to ban a channel chat in a supergroup or a channel. Until the chat is
     unbanned, the owner of the banned chat won't be able to send messages on behalf of any of
@@ -2743,7 +2743,7 @@ class BanChatSenderChat(TelegramMethod[bool]):
         return _expect(result, bool)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class UnbanChatSenderChat(TelegramMethod[bool]):
     """Use this method to unban a previously banned channel chat in a supergroup or channel. The
     bot must be an administrator for this to work and must have the appropriate administrator
@@ -2764,7 +2764,7 @@ class UnbanChatSenderChat(TelegramMethod[bool]):
         return _expect(result, bool)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class SetChatPermissions(TelegramMethod[bool]):
     """Use this method to set default chat permissions for all members. The bot must be an
     administrator in the group or a supergroup for this to work and must have the
@@ -2793,7 +2793,7 @@ class SetChatPermissions(TelegramMethod[bool]):
         return _expect(result, bool)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class ExportChatInviteLink(TelegramMethod[str]):
     """Use this method to generate a new primary invite link for a chat; any previously
     generated primary link is revoked. The bot must be an administrator in the chat for this
@@ -2813,7 +2813,7 @@ class ExportChatInviteLink(TelegramMethod[str]):
         return _expect(result, str)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class CreateChatInviteLink(TelegramMethod[ChatInviteLink]):
     """Use this method to create an additional invite link for a chat. The bot must be an
     administrator in the chat for this to work and must have the appropriate administrator
@@ -2845,7 +2845,7 @@ class CreateChatInviteLink(TelegramMethod[ChatInviteLink]):
         return decode_chat_invite_link(result)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class EditChatInviteLink(TelegramMethod[ChatInviteLink]):
     """Use this method to edit a non-primary invite link created by the bot. The bot must be an
     administrator in the chat for this to work and must have the appropriate administrator
@@ -2878,7 +2878,7 @@ class EditChatInviteLink(TelegramMethod[ChatInviteLink]):
         return decode_chat_invite_link(result)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class CreateChatSubscriptionInviteLink(TelegramMethod[ChatInviteLink]):
     """Use this method to create a subscription invite link for a channel chat. The bot must
     have the can_invite_users administrator rights. The link can be edited using the method
@@ -2906,7 +2906,7 @@ class CreateChatSubscriptionInviteLink(TelegramMethod[ChatInviteLink]):
         return decode_chat_invite_link(result)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class EditChatSubscriptionInviteLink(TelegramMethod[ChatInviteLink]):
     """Use this method to edit a subscription invite link created by the bot. The bot must have
     the can_invite_users administrator rights. Returns the edited invite link as a

@@ -118,7 +118,7 @@ __all__ = [
 ]
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class RevokeChatInviteLink(TelegramMethod[ChatInviteLink]):
     """Use this method to revoke an invite link created by the bot. If the primary link is
     revoked, a new link is automatically generated. The bot must be an administrator in the
@@ -140,7 +140,7 @@ class RevokeChatInviteLink(TelegramMethod[ChatInviteLink]):
         return decode_chat_invite_link(result)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class ApproveChatJoinRequest(TelegramMethod[bool]):
     """Use this method to approve a chat join request. The bot must be an administrator in the
     chat for this to work and must have the can_invite_users administrator right. Returns
@@ -161,7 +161,7 @@ class ApproveChatJoinRequest(TelegramMethod[bool]):
         return _expect(result, bool)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class DeclineChatJoinRequest(TelegramMethod[bool]):
     """Use this method to decline a chat join request. The bot must be an administrator in the
     chat for this to work and must have the can_invite_users administrator right. Returns
@@ -182,7 +182,7 @@ class DeclineChatJoinRequest(TelegramMethod[bool]):
         return _expect(result, bool)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class AnswerChatJoinRequestQuery(TelegramMethod[bool]):
     """Use this method to process a received chat join request query. Returns True on success.
 
@@ -202,7 +202,7 @@ class AnswerChatJoinRequestQuery(TelegramMethod[bool]):
         return _expect(result, bool)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class SendChatJoinRequestWebApp(TelegramMethod[bool]):
     """Use this method to process a received chat join request query by showing a Mini App to
     the user before deciding the outcome. Call answerChatJoinRequestQuery to resolve the join
@@ -222,7 +222,7 @@ class SendChatJoinRequestWebApp(TelegramMethod[bool]):
         return _expect(result, bool)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class SetChatPhoto(TelegramMethod[bool]):
     """Use this method to set a new profile photo for the chat. Photos can't be changed for
     private chats. The bot must be an administrator in the chat for this to work and must
@@ -243,7 +243,7 @@ class SetChatPhoto(TelegramMethod[bool]):
         return _expect(result, bool)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class DeleteChatPhoto(TelegramMethod[bool]):
     """Use this method to delete a chat photo. Photos can't be changed for private chats. The
     bot must be an administrator in the chat for this to work and must have the appropriate
@@ -262,7 +262,7 @@ class DeleteChatPhoto(TelegramMethod[bool]):
         return _expect(result, bool)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class SetChatTitle(TelegramMethod[bool]):
     """Use this method to change the title of a chat. Titles can't be changed for private chats.
     The bot must be an administrator in the chat for this to work and must have the
@@ -283,7 +283,7 @@ class SetChatTitle(TelegramMethod[bool]):
         return _expect(result, bool)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class SetChatDescription(TelegramMethod[bool]):
     """Use this method to change the description of a group, a supergroup or a channel. The bot
     must be an administrator in the chat for this to work and must have the appropriate
@@ -304,7 +304,7 @@ class SetChatDescription(TelegramMethod[bool]):
         return _expect(result, bool)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class PinChatMessage(TelegramMethod[bool]):
     """Use this method to add a message to the list of pinned messages in a chat. In private
     chats and channel direct messages chats, all non-service messages can be pinned.
@@ -338,7 +338,7 @@ class PinChatMessage(TelegramMethod[bool]):
         return _expect(result, bool)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class UnpinChatMessage(TelegramMethod[bool]):
     """Use this method to remove a message from the list of pinned messages in a chat. In
     private chats and channel direct messages chats, all messages can be unpinned.
@@ -368,7 +368,7 @@ class UnpinChatMessage(TelegramMethod[bool]):
         return _expect(result, bool)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class UnpinAllChatMessages(TelegramMethod[bool]):
     """Use this method to clear the list of pinned messages in a chat. In private chats and
     channel direct messages chats, no additional rights are required to unpin all pinned
@@ -389,7 +389,7 @@ class UnpinAllChatMessages(TelegramMethod[bool]):
         return _expect(result, bool)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class LeaveChat(TelegramMethod[bool]):
     """Use this method for your bot to leave a group, supergroup or channel. Returns True on
     success.
@@ -408,7 +408,7 @@ class LeaveChat(TelegramMethod[bool]):
         return _expect(result, bool)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class GetChat(TelegramMethod[ChatFullInfo]):
     """Use this method to get up-to-date information about the chat. Returns a ChatFullInfo
     object on success.
@@ -426,7 +426,7 @@ class GetChat(TelegramMethod[ChatFullInfo]):
         return decode_chat_full_info(result)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class GetChatAdministrators(TelegramMethod[list[ChatMember]]):
     """Use this method to get a list of administrators in a chat. Returns an Array of ChatMember
     objects.
@@ -447,7 +447,7 @@ class GetChatAdministrators(TelegramMethod[list[ChatMember]]):
         return [decode_chat_member(x0) for x0 in result]
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class GetChatMemberCount(TelegramMethod[int]):
     """Use this method to get the number of members in a chat. Returns Int on success.
 
@@ -464,7 +464,7 @@ class GetChatMemberCount(TelegramMethod[int]):
         return _expect(result, int)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class GetChatMember(TelegramMethod[ChatMember]):
     """Use this method to get information about a member of a chat. The method is only
     guaranteed to work for other users if the bot is an administrator in the chat. Returns a
@@ -485,7 +485,7 @@ class GetChatMember(TelegramMethod[ChatMember]):
         return decode_chat_member(result)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class GetUserPersonalChatMessages(TelegramMethod[list[Message]]):
     """Use this method to get the last messages from the personal chat (i.e., the chat currently
     added to their profile) of a given user. On success, an array of Message objects is
@@ -505,7 +505,7 @@ class GetUserPersonalChatMessages(TelegramMethod[list[Message]]):
         return [decode_message(x0) for x0 in result]
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class SetChatStickerSet(TelegramMethod[bool]):
     """Use this method to set a new group sticker set for a supergroup. The bot must be an
     administrator in the chat for this to work and must have the appropriate administrator
@@ -527,7 +527,7 @@ class SetChatStickerSet(TelegramMethod[bool]):
         return _expect(result, bool)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class DeleteChatStickerSet(TelegramMethod[bool]):
     """Use this method to delete a group sticker set from a supergroup. The bot must be an
     administrator in the chat for this to work and must have the appropriate administrator
@@ -547,7 +547,7 @@ class DeleteChatStickerSet(TelegramMethod[bool]):
         return _expect(result, bool)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class GetForumTopicIconStickers(TelegramMethod[list[Sticker]]):
     """Use this method to get custom emoji stickers, which can be used as a forum topic icon by
     any user. Requires no parameters. Returns an Array of Sticker objects.
@@ -559,7 +559,7 @@ class GetForumTopicIconStickers(TelegramMethod[list[Sticker]]):
         return [decode_sticker(x0) for x0 in result]
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class CreateForumTopic(TelegramMethod[ForumTopic]):
     """Use this method to create a topic in a forum supergroup chat or a private chat with a
     user. In the case of a supergroup chat the bot must be an administrator in the chat for
@@ -590,7 +590,7 @@ class CreateForumTopic(TelegramMethod[ForumTopic]):
         return decode_forum_topic(result)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class EditForumTopic(TelegramMethod[bool]):
     """Use this method to edit name and icon of a topic in a forum supergroup chat or a private
     chat with a user. In the case of a supergroup chat the bot must be an administrator in
@@ -621,7 +621,7 @@ class EditForumTopic(TelegramMethod[bool]):
         return _expect(result, bool)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class CloseForumTopic(TelegramMethod[bool]):
     """Use this method to close an open topic in a forum supergroup chat. The bot must be an
     administrator in the chat for this to work and must have the can_manage_topics
@@ -642,7 +642,7 @@ class CloseForumTopic(TelegramMethod[bool]):
         return _expect(result, bool)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class ReopenForumTopic(TelegramMethod[bool]):
     """Use this method to reopen a closed topic in a forum supergroup chat. The bot must be an
     administrator in the chat for this to work and must have the can_manage_topics
@@ -663,7 +663,7 @@ class ReopenForumTopic(TelegramMethod[bool]):
         return _expect(result, bool)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class DeleteForumTopic(TelegramMethod[bool]):
     """Use this method to delete a forum topic along with all its messages in a forum supergroup
     chat or a private chat with a user. In the case of a supergroup chat the bot must be an
@@ -685,7 +685,7 @@ class DeleteForumTopic(TelegramMethod[bool]):
         return _expect(result, bool)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class UnpinAllForumTopicMessages(TelegramMethod[bool]):
     """Use this method to clear the list of pinned messages in a forum topic in a forum
     supergroup chat or a private chat with a user. In the case of a supergroup chat the bot
@@ -707,7 +707,7 @@ class UnpinAllForumTopicMessages(TelegramMethod[bool]):
         return _expect(result, bool)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class EditGeneralForumTopic(TelegramMethod[bool]):
     """Use this method to edit the name of the 'General' topic in a forum supergroup chat. The
     bot must be an administrator in the chat for this to work and must have the
@@ -728,7 +728,7 @@ class EditGeneralForumTopic(TelegramMethod[bool]):
         return _expect(result, bool)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class CloseGeneralForumTopic(TelegramMethod[bool]):
     """Use this method to close an open 'General' topic in a forum supergroup chat. The bot must
     be an administrator in the chat for this to work and must have the can_manage_topics
@@ -747,7 +747,7 @@ class CloseGeneralForumTopic(TelegramMethod[bool]):
         return _expect(result, bool)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class ReopenGeneralForumTopic(TelegramMethod[bool]):
     """Use this method to reopen a closed 'General' topic in a forum supergroup chat. The bot
     must be an administrator in the chat for this to work and must have the can_manage_topics
@@ -767,7 +767,7 @@ class ReopenGeneralForumTopic(TelegramMethod[bool]):
         return _expect(result, bool)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class HideGeneralForumTopic(TelegramMethod[bool]):
     """Use this method to hide the 'General' topic in a forum supergroup chat. The bot must be
     an administrator in the chat for this to work and must have the can_manage_topics
@@ -787,7 +787,7 @@ class HideGeneralForumTopic(TelegramMethod[bool]):
         return _expect(result, bool)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class UnhideGeneralForumTopic(TelegramMethod[bool]):
     """Use this method to unhide the 'General' topic in a forum supergroup chat. The bot must be
     an administrator in the chat for this to work and must have the can_manage_topics
@@ -806,7 +806,7 @@ class UnhideGeneralForumTopic(TelegramMethod[bool]):
         return _expect(result, bool)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class UnpinAllGeneralForumTopicMessages(TelegramMethod[bool]):
     """Use this method to clear the list of pinned messages in a General forum topic. The bot
     must be an administrator in the chat for this to work and must have the can_pin_messages
@@ -825,7 +825,7 @@ class UnpinAllGeneralForumTopicMessages(TelegramMethod[bool]):
         return _expect(result, bool)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class AnswerCallbackQuery(TelegramMethod[bool]):
     """Use this method to send answers to callback queries sent from inline keyboards. The
     answer will be displayed to the user as a notification at the top of the chat screen or
@@ -858,7 +858,7 @@ class AnswerCallbackQuery(TelegramMethod[bool]):
         return _expect(result, bool)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class AnswerGuestQuery(TelegramMethod[SentGuestMessage]):
     """Use this method to reply to a received guest message. On success, a SentGuestMessage
     object is returned.
@@ -900,7 +900,7 @@ class AnswerGuestQuery(TelegramMethod[SentGuestMessage]):
         return decode_sent_guest_message(result)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class GetUserChatBoosts(TelegramMethod[UserChatBoosts]):
     """Use this method to get the list of boosts added to a chat by a user. Requires
     administrator rights in the chat. Returns a UserChatBoosts object.
@@ -919,7 +919,7 @@ class GetUserChatBoosts(TelegramMethod[UserChatBoosts]):
         return decode_user_chat_boosts(result)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class GetBusinessConnection(TelegramMethod[BusinessConnection]):
     """Use this method to get information about the connection of the bot with a business
     account. Returns a BusinessConnection object on success.
@@ -936,7 +936,7 @@ class GetBusinessConnection(TelegramMethod[BusinessConnection]):
         return decode_business_connection(result)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class GetManagedBotToken(TelegramMethod[str]):
     """Use this method to get the token of a managed bot. Returns the token as String on
     success.
@@ -953,7 +953,7 @@ class GetManagedBotToken(TelegramMethod[str]):
         return _expect(result, str)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class ReplaceManagedBotToken(TelegramMethod[str]):
     """Use this method to revoke the current token of a managed bot and generate a new one.
     Returns the new token as String on success.
@@ -970,7 +970,7 @@ class ReplaceManagedBotToken(TelegramMethod[str]):
         return _expect(result, str)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class GetManagedBotAccessSettings(TelegramMethod[BotAccessSettings]):
     """Use this method to get the access settings of a managed bot. Returns a BotAccessSettings
     object on success.
@@ -987,7 +987,7 @@ class GetManagedBotAccessSettings(TelegramMethod[BotAccessSettings]):
         return decode_bot_access_settings(result)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class SetManagedBotAccessSettings(TelegramMethod[bool]):
     """Use this method to change the access settings of a managed bot. Returns True on success.
 
@@ -1011,7 +1011,7 @@ class SetManagedBotAccessSettings(TelegramMethod[bool]):
         return _expect(result, bool)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class SetMyCommands(TelegramMethod[bool]):
     """Use this method to change the list of the bot's commands. See this manual for more
     details about bot commands. Returns True on success.
@@ -1047,7 +1047,7 @@ class SetMyCommands(TelegramMethod[bool]):
         return _expect(result, bool)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class DeleteMyCommands(TelegramMethod[bool]):
     """Use this method to delete the list of the bot's commands for the given scope and user
     language. After deletion, higher level commands will be shown to affected users. Returns
@@ -1081,7 +1081,7 @@ class DeleteMyCommands(TelegramMethod[bool]):
         return _expect(result, bool)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class GetMyCommands(TelegramMethod[list[BotCommand]]):
     """Use this method to get the current list of the bot's commands for the given scope and
     user language. Returns an Array of BotCommand objects. If commands aren't set, an empty
@@ -1114,7 +1114,7 @@ class GetMyCommands(TelegramMethod[list[BotCommand]]):
         return [decode_bot_command(x0) for x0 in result]
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class SetMyName(TelegramMethod[bool]):
     """Use this method to change the bot's name. Returns True on success.
 

@@ -120,7 +120,7 @@ __all__ = [
 ]
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class GetMyName(TelegramMethod[BotName]):
     """Use this method to get the current bot name for the given user language. Returns BotName
     on success.
@@ -137,7 +137,7 @@ class GetMyName(TelegramMethod[BotName]):
         return decode_bot_name(result)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class SetMyDescription(TelegramMethod[bool]):
     """Use this method to change the bot's description, which is shown in the chat with the bot
     if the chat is empty. Returns True on success.
@@ -158,7 +158,7 @@ class SetMyDescription(TelegramMethod[bool]):
         return _expect(result, bool)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class GetMyDescription(TelegramMethod[BotDescription]):
     """Use this method to get the current bot description for the given user language. Returns
     BotDescription on success.
@@ -175,7 +175,7 @@ class GetMyDescription(TelegramMethod[BotDescription]):
         return decode_bot_description(result)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class SetMyShortDescription(TelegramMethod[bool]):
     """Use this method to change the bot's short description, which is shown on the bot's
     profile page and is sent together with the link when users share the bot. Returns True on
@@ -199,7 +199,7 @@ class SetMyShortDescription(TelegramMethod[bool]):
         return _expect(result, bool)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class GetMyShortDescription(TelegramMethod[BotShortDescription]):
     """Use this method to get the current bot short description for the given user language.
     Returns BotShortDescription on success.
@@ -216,7 +216,7 @@ class GetMyShortDescription(TelegramMethod[BotShortDescription]):
         return decode_bot_short_description(result)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class SetMyProfilePhoto(TelegramMethod[bool]):
     """Changes the profile photo of the bot. Returns True on success.
 
@@ -234,7 +234,7 @@ class SetMyProfilePhoto(TelegramMethod[bool]):
         return _expect(result, bool)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class RemoveMyProfilePhoto(TelegramMethod[bool]):
     """Removes the profile photo of the bot. Requires no parameters. Returns True on success."""
 
@@ -244,7 +244,7 @@ class RemoveMyProfilePhoto(TelegramMethod[bool]):
         return _expect(result, bool)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class SetChatMenuButton(TelegramMethod[bool]):
     """Use this method to change the bot's menu button in a private chat, or the default menu
     button. Returns True on success.
@@ -270,7 +270,7 @@ class SetChatMenuButton(TelegramMethod[bool]):
         return _expect(result, bool)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class GetChatMenuButton(TelegramMethod[MenuButton]):
     """Use this method to get the current value of the bot's menu button in a private chat, or
     the default menu button. Returns MenuButton on success.
@@ -288,7 +288,7 @@ class GetChatMenuButton(TelegramMethod[MenuButton]):
         return decode_menu_button(result)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class SetMyDefaultAdministratorRights(TelegramMethod[bool]):
     """Use this method to change the default administrator rights requested by the bot when it's
     added as an administrator to groups or channels. These rights will be suggested to users,
@@ -315,7 +315,7 @@ class SetMyDefaultAdministratorRights(TelegramMethod[bool]):
         return _expect(result, bool)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class GetMyDefaultAdministratorRights(TelegramMethod[ChatAdministratorRights]):
     """Use this method to get the current default administrator rights of the bot. Returns
     ChatAdministratorRights on success.
@@ -336,7 +336,7 @@ class GetMyDefaultAdministratorRights(TelegramMethod[ChatAdministratorRights]):
         return decode_chat_administrator_rights(result)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class GetAvailableGifts(TelegramMethod[Gifts]):
     """Returns the list of gifts that can be sent by the bot to users and channel chats.
     Requires no parameters. Returns a Gifts object.
@@ -348,7 +348,7 @@ class GetAvailableGifts(TelegramMethod[Gifts]):
         return decode_gifts(result)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class SendGift(TelegramMethod[bool]):
     """Sends a gift to the given user or channel chat. The gift can't be converted to Telegram
     Stars by the receiver. Returns True on success.
@@ -392,7 +392,7 @@ class SendGift(TelegramMethod[bool]):
         return _expect(result, bool)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class GiftPremiumSubscription(TelegramMethod[bool]):
     """Gifts a Telegram Premium subscription to the given user. Returns True on success.
 
@@ -430,7 +430,7 @@ class GiftPremiumSubscription(TelegramMethod[bool]):
         return _expect(result, bool)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class VerifyUser(TelegramMethod[bool]):
     """Verifies a user on behalf of the organization which is represented by the bot. Returns
     True on success.
@@ -452,7 +452,7 @@ class VerifyUser(TelegramMethod[bool]):
         return _expect(result, bool)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class VerifyChat(TelegramMethod[bool]):
     """Verifies a chat on behalf of the organization which is represented by the bot. Returns
     True on success.
@@ -475,7 +475,7 @@ class VerifyChat(TelegramMethod[bool]):
         return _expect(result, bool)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class RemoveUserVerification(TelegramMethod[bool]):
     """Removes verification from a user who is currently verified on behalf of the organization
     represented by the bot. Returns True on success.
@@ -492,7 +492,7 @@ class RemoveUserVerification(TelegramMethod[bool]):
         return _expect(result, bool)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class RemoveChatVerification(TelegramMethod[bool]):
     """Removes verification from a chat that is currently verified on behalf of the organization
     represented by the bot. Returns True on success.
@@ -510,7 +510,7 @@ class RemoveChatVerification(TelegramMethod[bool]):
         return _expect(result, bool)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class ReadBusinessMessage(TelegramMethod[bool]):
     """Marks incoming message as read on behalf of a business account. Requires the
     can_read_messages business bot right. Returns True on success.
@@ -533,7 +533,7 @@ class ReadBusinessMessage(TelegramMethod[bool]):
         return _expect(result, bool)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class DeleteBusinessMessages(TelegramMethod[bool]):
     """Delete messages on behalf of a business account. Requires the can_delete_sent_messages
     business bot right to delete messages sent by the bot itself, or the
@@ -557,7 +557,7 @@ class DeleteBusinessMessages(TelegramMethod[bool]):
         return _expect(result, bool)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class SetBusinessAccountName(TelegramMethod[bool]):
     """Changes the first and last name of a managed business account. Requires the
     can_change_name business bot right. Returns True on success.
@@ -578,7 +578,7 @@ class SetBusinessAccountName(TelegramMethod[bool]):
         return _expect(result, bool)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class SetBusinessAccountUsername(TelegramMethod[bool]):
     """Changes the username of a managed business account. Requires the can_change_username
     business bot right. Returns True on success.
@@ -597,7 +597,7 @@ class SetBusinessAccountUsername(TelegramMethod[bool]):
         return _expect(result, bool)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class SetBusinessAccountBio(TelegramMethod[bool]):
     """Changes the bio of a managed business account. Requires the can_change_bio business bot
     right. Returns True on success.
@@ -616,7 +616,7 @@ class SetBusinessAccountBio(TelegramMethod[bool]):
         return _expect(result, bool)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class SetBusinessAccountProfilePhoto(TelegramMethod[bool]):
     """Changes the profile photo of a managed business account. Requires the
     can_edit_profile_photo business bot right. Returns True on success.
@@ -641,7 +641,7 @@ class SetBusinessAccountProfilePhoto(TelegramMethod[bool]):
         return _expect(result, bool)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class RemoveBusinessAccountProfilePhoto(TelegramMethod[bool]):
     """Removes the current profile photo of a managed business account. Requires the
     can_edit_profile_photo business bot right. Returns True on success.
@@ -662,7 +662,7 @@ class RemoveBusinessAccountProfilePhoto(TelegramMethod[bool]):
         return _expect(result, bool)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class SetBusinessAccountGiftSettings(TelegramMethod[bool]):
     """Changes the privacy settings pertaining to incoming gifts in a managed business account.
     Requires the can_change_gift_settings business bot right. Returns True on success.
@@ -684,7 +684,7 @@ class SetBusinessAccountGiftSettings(TelegramMethod[bool]):
         return _expect(result, bool)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class GetBusinessAccountStarBalance(TelegramMethod[StarAmount]):
     """Returns the amount of Telegram Stars owned by a managed business account. Requires the
     can_view_gifts_and_stars business bot right. Returns StarAmount on success.
@@ -701,7 +701,7 @@ class GetBusinessAccountStarBalance(TelegramMethod[StarAmount]):
         return decode_star_amount(result)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class TransferBusinessAccountStars(TelegramMethod[bool]):
     """Transfers Telegram Stars from the business account balance to the bot's balance. Requires
     the can_transfer_stars business bot right. Returns True on success.
@@ -720,7 +720,7 @@ class TransferBusinessAccountStars(TelegramMethod[bool]):
         return _expect(result, bool)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class GetBusinessAccountGifts(TelegramMethod[OwnedGifts]):
     """Returns the gifts received and owned by a managed business account. Requires the
     can_view_gifts_and_stars business bot right. Returns OwnedGifts on success.
@@ -779,7 +779,7 @@ class GetBusinessAccountGifts(TelegramMethod[OwnedGifts]):
         return decode_owned_gifts(result)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class GetUserGifts(TelegramMethod[OwnedGifts]):
     """Returns the gifts owned and hosted by a user. Returns OwnedGifts on success.
 
@@ -829,7 +829,7 @@ class GetUserGifts(TelegramMethod[OwnedGifts]):
         return decode_owned_gifts(result)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class GetChatGifts(TelegramMethod[OwnedGifts]):
     """Returns the gifts owned by a chat. Returns OwnedGifts on success.
 
@@ -891,7 +891,7 @@ class GetChatGifts(TelegramMethod[OwnedGifts]):
         return decode_owned_gifts(result)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class ConvertGiftToStars(TelegramMethod[bool]):
     """Converts a given regular gift to Telegram Stars. Requires the can_convert_gifts_to_stars
     business bot right. Returns True on success.
@@ -911,7 +911,7 @@ class ConvertGiftToStars(TelegramMethod[bool]):
         return _expect(result, bool)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class UpgradeGift(TelegramMethod[bool]):
     """Upgrades a given regular gift to a unique gift. Requires the
     can_transfer_and_upgrade_gifts business bot right. Additionally requires the
@@ -942,7 +942,7 @@ class UpgradeGift(TelegramMethod[bool]):
         return _expect(result, bool)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class TransferGift(TelegramMethod[bool]):
     """Transfers an owned unique gift to another user. Requires the
     can_transfer_and_upgrade_gifts business bot right. Requires can_transfer_stars business
@@ -969,7 +969,7 @@ class TransferGift(TelegramMethod[bool]):
         return _expect(result, bool)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class PostStory(TelegramMethod[Story]):
     """Posts a story on behalf of a managed business account. Requires the can_manage_stories
     business bot right. Returns Story on success.
@@ -1016,7 +1016,7 @@ class PostStory(TelegramMethod[Story]):
         return decode_story(result)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class RepostStory(TelegramMethod[Story]):
     """Reposts a story on behalf of a business account from another business account. Both
     business accounts must be managed by the same bot, and the story on the source account
@@ -1051,7 +1051,7 @@ class RepostStory(TelegramMethod[Story]):
         return decode_story(result)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class EditStory(TelegramMethod[Story]):
     """Edits a story previously posted by the bot on behalf of a managed business account.
     Requires the can_manage_stories business bot right. Returns Story on success.
@@ -1088,7 +1088,7 @@ class EditStory(TelegramMethod[Story]):
         return decode_story(result)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class DeleteStory(TelegramMethod[bool]):
     """Deletes a story previously posted by the bot on behalf of a managed business account.
     Requires the can_manage_stories business bot right. Returns True on success.
@@ -1107,7 +1107,7 @@ class DeleteStory(TelegramMethod[bool]):
         return _expect(result, bool)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class AnswerWebAppQuery(TelegramMethod[SentWebAppMessage]):
     """Use this method to set the result of an interaction with a Web App and send a
     corresponding message on behalf of the user to the chat from which the query originated.
@@ -1150,7 +1150,7 @@ class AnswerWebAppQuery(TelegramMethod[SentWebAppMessage]):
         return decode_sent_web_app_message(result)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class SavePreparedInlineMessage(TelegramMethod[PreparedInlineMessage]):
     """Stores a message that can be sent by a user of a Mini App. Returns a
     PreparedInlineMessage object.
@@ -1208,7 +1208,7 @@ class SavePreparedInlineMessage(TelegramMethod[PreparedInlineMessage]):
         return decode_prepared_inline_message(result)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class SavePreparedKeyboardButton(TelegramMethod[PreparedKeyboardButton]):
     """Stores a keyboard button that can be used by a user within a Mini App. Returns a
     PreparedKeyboardButton object.

@@ -17,7 +17,7 @@ from telebridge.types import GameHighScore, InlineKeyboardMarkup, Message, Reply
 __all__ = ["GetGameHighScores", "SendGame", "SetGameScore"]
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class SendGame(TelegramMethod[Message]):
     """Use this method to send a game. On success, the sent Message is returned.
 
@@ -76,7 +76,7 @@ class SendGame(TelegramMethod[Message]):
         return decode_message(result)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class SetGameScore(TelegramMethod[Message | bool]):
     """Use this method to set the score of the specified user in a game message. On success, if
     the message is not an inline message, the Message is returned, otherwise True is
@@ -117,7 +117,7 @@ class SetGameScore(TelegramMethod[Message | bool]):
         return decode_message(result)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class GetGameHighScores(TelegramMethod[list[GameHighScore]]):
     """Use this method to get data for high score tables. Will return the score of the specified
     user and several of their neighbors in a game. Returns an Array of GameHighScore objects.

@@ -19,7 +19,7 @@ from telebridge.types import Update, WebhookInfo
 __all__ = ["DeleteWebhook", "GetUpdates", "GetWebhookInfo", "SetWebhook"]
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class GetUpdates(LongPollMethod, TelegramMethod[list[Update]]):
     """Use this method to receive incoming updates using long polling (wiki). Returns an Array
     of Update objects.
@@ -58,7 +58,7 @@ class GetUpdates(LongPollMethod, TelegramMethod[list[Update]]):
         return [decode_update(x0) for x0 in result]
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class SetWebhook(TelegramMethod[bool]):
     """Use this method to specify a URL and receive incoming updates via an outgoing webhook.
     Whenever there is an update for the bot, we will send an HTTPS POST request to the
@@ -116,7 +116,7 @@ class SetWebhook(TelegramMethod[bool]):
         return _expect(result, bool)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class DeleteWebhook(TelegramMethod[bool]):
     """Use this method to remove webhook integration if you decide to switch back to getUpdates.
     Returns True on success.
@@ -135,7 +135,7 @@ class DeleteWebhook(TelegramMethod[bool]):
         return _expect(result, bool)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class GetWebhookInfo(TelegramMethod[WebhookInfo]):
     """Use this method to get current webhook status. Requires no parameters. On success,
     returns a WebhookInfo object. If the bot is using getUpdates, will return an object with

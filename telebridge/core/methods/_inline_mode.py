@@ -17,7 +17,7 @@ from telebridge.types import InlineQueryResult, InlineQueryResultsButton
 __all__ = ["AnswerInlineQuery"]
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class AnswerInlineQuery(TelegramMethod[bool]):
     """Use this method to send answers to an inline query. On success, True is returned.
 

@@ -36,7 +36,7 @@ __all__ = [
 ]
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class SendInvoice(TelegramMethod[Message]):
     """Use this method to send invoices. On success, the sent Message is returned.
 
@@ -183,7 +183,7 @@ class SendInvoice(TelegramMethod[Message]):
         return decode_message(result)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class CreateInvoiceLink(TelegramMethod[str]):
     """Use this method to create a link for an invoice. Returns the created invoice link as
     String on success.
@@ -288,7 +288,7 @@ class CreateInvoiceLink(TelegramMethod[str]):
         return _expect(result, str)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class AnswerShippingQuery(TelegramMethod[bool]):
     """If you sent an invoice requesting a shipping address and the parameter is_flexible was
     specified, the Bot API will send an Update with a shipping_query field to the bot. Use
@@ -318,7 +318,7 @@ class AnswerShippingQuery(TelegramMethod[bool]):
         return _expect(result, bool)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class AnswerPreCheckoutQuery(TelegramMethod[bool]):
     """Once the user has confirmed their payment and shipping details, the Bot API sends the
     final confirmation in the form of an Update with the field pre_checkout_query. Use this
@@ -346,7 +346,7 @@ class AnswerPreCheckoutQuery(TelegramMethod[bool]):
         return _expect(result, bool)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class GetMyStarBalance(TelegramMethod[StarAmount]):
     """A method to get the current Telegram Stars balance of the bot. Requires no parameters. On
     success, returns a StarAmount object.
@@ -358,7 +358,7 @@ class GetMyStarBalance(TelegramMethod[StarAmount]):
         return decode_star_amount(result)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class GetStarTransactions(TelegramMethod[StarTransactions]):
     """Returns the bot's Telegram Star transactions in chronological order. On success, returns
     a StarTransactions object.
@@ -378,7 +378,7 @@ class GetStarTransactions(TelegramMethod[StarTransactions]):
         return decode_star_transactions(result)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class RefundStarPayment(TelegramMethod[bool]):
     """Refunds a successful payment in Telegram Stars. Returns True on success.
 
@@ -396,7 +396,7 @@ class RefundStarPayment(TelegramMethod[bool]):
         return _expect(result, bool)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class EditUserStarSubscription(TelegramMethod[bool]):
     """Allows the bot to cancel or re-enable extension of a subscription paid in Telegram Stars.
     Returns True on success.

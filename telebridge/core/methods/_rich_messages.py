@@ -26,7 +26,7 @@ from telebridge.types import (
 __all__ = ["SendRichMessage", "SendRichMessageDraft"]
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class SendRichMessage(TelegramMethod[Message]):
     """Use this method to send rich messages. If the message contains a block with a media
     element, then the bot must have the right to send the media to the chat. On success, the
@@ -108,7 +108,7 @@ class SendRichMessage(TelegramMethod[Message]):
         return decode_message(result)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class SendRichMessageDraft(TelegramMethod[bool]):
     """Use this method to stream a partial rich message to a user while the message is being
     generated. Note that the streamed draft is ephemeral and acts as a temporary 30-second

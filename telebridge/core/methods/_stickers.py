@@ -49,7 +49,7 @@ __all__ = [
 ]
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class SendSticker(TelegramMethod[Message]):
     """Use this method to send static .WEBP, animated .TGS, or video .WEBM stickers. On success,
     the sent Message is returned.
@@ -148,7 +148,7 @@ class SendSticker(TelegramMethod[Message]):
         return decode_message(result)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class GetStickerSet(TelegramMethod[StickerSet]):
     """Use this method to get a sticker set. On success, a StickerSet object is returned.
 
@@ -164,7 +164,7 @@ class GetStickerSet(TelegramMethod[StickerSet]):
         return decode_sticker_set(result)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class GetCustomEmojiStickers(TelegramMethod[list[Sticker]]):
     """Use this method to get information about custom emoji stickers by their identifiers.
     Returns an Array of Sticker objects.
@@ -182,7 +182,7 @@ class GetCustomEmojiStickers(TelegramMethod[list[Sticker]]):
         return [decode_sticker(x0) for x0 in result]
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class UploadStickerFile(TelegramMethod[File]):
     """Use this method to upload a file with a sticker for later use in the createNewStickerSet,
     addStickerToSet, or replaceStickerInSet methods (the file can be used multiple times).
@@ -206,7 +206,7 @@ class UploadStickerFile(TelegramMethod[File]):
         return decode_file(result)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class CreateNewStickerSet(TelegramMethod[bool]):
     """Use this method to create a new sticker set owned by a user. The bot will be able to edit
     the sticker set thus created. Returns True on success.
@@ -242,7 +242,7 @@ class CreateNewStickerSet(TelegramMethod[bool]):
         return _expect(result, bool)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class AddStickerToSet(TelegramMethod[bool]):
     """Use this method to add a new sticker to a set created by the bot. Emoji sticker sets can
     have up to 200 stickers. Other sticker sets can have up to 120 stickers. Returns True on
@@ -265,7 +265,7 @@ class AddStickerToSet(TelegramMethod[bool]):
         return _expect(result, bool)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class SetStickerPositionInSet(TelegramMethod[bool]):
     """Use this method to move a sticker in a set created by the bot to a specific position.
     Returns True on success.
@@ -284,7 +284,7 @@ class SetStickerPositionInSet(TelegramMethod[bool]):
         return _expect(result, bool)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class DeleteStickerFromSet(TelegramMethod[bool]):
     """Use this method to delete a sticker from a set created by the bot. Returns True on
     success.
@@ -301,7 +301,7 @@ class DeleteStickerFromSet(TelegramMethod[bool]):
         return _expect(result, bool)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class ReplaceStickerInSet(TelegramMethod[bool]):
     """Use this method to replace an existing sticker in a sticker set with a new one. The
     method is equivalent to calling deleteStickerFromSet, then addStickerToSet, then
@@ -326,7 +326,7 @@ class ReplaceStickerInSet(TelegramMethod[bool]):
         return _expect(result, bool)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class SetStickerEmojiList(TelegramMethod[bool]):
     """Use this method to change the list of emoji assigned to a regular or custom emoji
     sticker. The sticker must belong to a sticker set created by the bot. Returns True on
@@ -346,7 +346,7 @@ class SetStickerEmojiList(TelegramMethod[bool]):
         return _expect(result, bool)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class SetStickerKeywords(TelegramMethod[bool]):
     """Use this method to change search keywords assigned to a regular or custom emoji sticker.
     The sticker must belong to a sticker set created by the bot. Returns True on success.
@@ -368,7 +368,7 @@ class SetStickerKeywords(TelegramMethod[bool]):
         return _expect(result, bool)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class SetStickerMaskPosition(TelegramMethod[bool]):
     """Use this method to change the mask position of a mask sticker. The sticker must belong to
     a sticker set that was created by the bot. Returns True on success.
@@ -390,7 +390,7 @@ class SetStickerMaskPosition(TelegramMethod[bool]):
         return _expect(result, bool)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class SetStickerSetTitle(TelegramMethod[bool]):
     """Use this method to set the title of a created sticker set. Returns True on success.
 
@@ -408,7 +408,7 @@ class SetStickerSetTitle(TelegramMethod[bool]):
         return _expect(result, bool)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class SetStickerSetThumbnail(TelegramMethod[bool]):
     """Use this method to set the thumbnail of a regular or mask sticker set. The format of the
     thumbnail file must match the format of the stickers in the set. Returns True on success.
@@ -444,7 +444,7 @@ class SetStickerSetThumbnail(TelegramMethod[bool]):
         return _expect(result, bool)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class SetCustomEmojiStickerSetThumbnail(TelegramMethod[bool]):
     """Use this method to set the thumbnail of a custom emoji sticker set. Returns True on
     success.
@@ -466,7 +466,7 @@ class SetCustomEmojiStickerSetThumbnail(TelegramMethod[bool]):
         return _expect(result, bool)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class DeleteStickerSet(TelegramMethod[bool]):
     """Use this method to delete a sticker set that was created by the bot. Returns True on
     success.

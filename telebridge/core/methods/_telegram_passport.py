@@ -17,7 +17,7 @@ from telebridge.types import PassportElementError
 __all__ = ["SetPassportDataErrors"]
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class SetPassportDataErrors(TelegramMethod[bool]):
     """Informs a user that some of the Telegram Passport elements they provided contains errors.
     The user will not be able to re-submit their Passport to you until the errors are fixed

@@ -53,7 +53,7 @@ __all__ = [
 ]
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class EditMessageText(TelegramMethod[Message | bool]):
     """Use this method to edit text, rich and game messages. On success, if the edited message
     is not an inline message, the edited Message is returned, otherwise True is returned.
@@ -113,7 +113,7 @@ class EditMessageText(TelegramMethod[Message | bool]):
         return decode_message(result)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class EditMessageCaption(TelegramMethod[Message | bool]):
     """Use this method to edit captions of messages. On success, if the edited message is not an
     inline message, the edited Message is returned, otherwise True is returned. Note that
@@ -169,7 +169,7 @@ class EditMessageCaption(TelegramMethod[Message | bool]):
         return decode_message(result)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class EditMessageMedia(TelegramMethod[Message | bool]):
     """Use this method to edit animation, audio, document, live photo, photo, or video messages,
     or to replace a text or a rich message with a media. If a message is part of a message
@@ -226,7 +226,7 @@ class EditMessageMedia(TelegramMethod[Message | bool]):
         return decode_message(result)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class EditMessageLiveLocation(TelegramMethod[Message | bool]):
     """Use this method to edit live location messages. A location can be edited until its
     live_period expires or editing is explicitly disabled by a call to
@@ -289,7 +289,7 @@ class EditMessageLiveLocation(TelegramMethod[Message | bool]):
         return decode_message(result)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class StopMessageLiveLocation(TelegramMethod[Message | bool]):
     """Use this method to stop updating a live location message before live_period expires. On
     success, if the message is not an inline message, the edited Message is returned,
@@ -329,7 +329,7 @@ class StopMessageLiveLocation(TelegramMethod[Message | bool]):
         return decode_message(result)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class EditMessageChecklist(TelegramMethod[Message]):
     """Use this method to edit a checklist on behalf of a connected business account. On
     success, the edited Message is returned.
@@ -358,7 +358,7 @@ class EditMessageChecklist(TelegramMethod[Message]):
         return decode_message(result)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class EditMessageReplyMarkup(TelegramMethod[Message | bool]):
     """Use this method to edit only the reply markup of messages. On success, if the edited
     message is not an inline message, the edited Message is returned, otherwise True is
@@ -399,7 +399,7 @@ class EditMessageReplyMarkup(TelegramMethod[Message | bool]):
         return decode_message(result)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class StopPoll(TelegramMethod[Poll]):
     """Use this method to stop a poll which was sent by the bot. On success, the stopped Poll is
     returned.
@@ -428,7 +428,7 @@ class StopPoll(TelegramMethod[Poll]):
         return decode_poll(result)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class EditEphemeralMessageText(TelegramMethod[bool]):
     """Use this method to edit an ephemeral text message. Note that it is not guaranteed that
     the user will receive the message edit event, especially if they are offline. On success,
@@ -469,7 +469,7 @@ class EditEphemeralMessageText(TelegramMethod[bool]):
         return _expect(result, bool)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class EditEphemeralMessageMedia(TelegramMethod[bool]):
     """Use this method to edit the media of an ephemeral message. Note that it is not guaranteed
     that the user will receive the message edit event, especially if they are offline. On
@@ -508,7 +508,7 @@ class EditEphemeralMessageMedia(TelegramMethod[bool]):
         return _expect(result, bool)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class EditEphemeralMessageCaption(TelegramMethod[bool]):
     """Use this method to edit the caption of an ephemeral message. Note that it is not
     guaranteed that the user will receive the message edit event, especially if they are
@@ -545,7 +545,7 @@ class EditEphemeralMessageCaption(TelegramMethod[bool]):
         return _expect(result, bool)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class EditEphemeralMessageReplyMarkup(TelegramMethod[bool]):
     """Use this method to edit only the reply markup of an ephemeral message. Note that it is
     not guaranteed that the user will receive the message edit event, especially if they are
@@ -572,7 +572,7 @@ class EditEphemeralMessageReplyMarkup(TelegramMethod[bool]):
         return _expect(result, bool)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class ApproveSuggestedPost(TelegramMethod[bool]):
     """Use this method to approve a suggested post in a direct messages chat. The bot must have
     the 'can_post_messages' administrator right in the corresponding channel chat. Returns
@@ -596,7 +596,7 @@ class ApproveSuggestedPost(TelegramMethod[bool]):
         return _expect(result, bool)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class DeclineSuggestedPost(TelegramMethod[bool]):
     """Use this method to decline a suggested post in a direct messages chat. The bot must have
     the 'can_manage_direct_messages' administrator right in the corresponding channel chat.
@@ -618,7 +618,7 @@ class DeclineSuggestedPost(TelegramMethod[bool]):
         return _expect(result, bool)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class DeleteMessage(TelegramMethod[bool]):
     """Use this method to delete a message, including service messages, with the following
     limitations:
@@ -660,7 +660,7 @@ class DeleteMessage(TelegramMethod[bool]):
         return _expect(result, bool)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class DeleteMessages(TelegramMethod[bool]):
     """Use this method to delete multiple messages simultaneously. If some of the specified
     messages can't be found, they are skipped. Returns True on success.
@@ -681,7 +681,7 @@ class DeleteMessages(TelegramMethod[bool]):
         return _expect(result, bool)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class DeleteEphemeralMessage(TelegramMethod[bool]):
     """Use this method to delete an ephemeral message. Note that it is not guaranteed that the
     user will receive the message deletion event, especially if they are offline. Returns
@@ -704,7 +704,7 @@ class DeleteEphemeralMessage(TelegramMethod[bool]):
         return _expect(result, bool)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class DeleteMessageReaction(TelegramMethod[bool]):
     """Use this method to remove a reaction from a message in a group or a supergroup chat. The
     bot must have the 'can_delete_messages' administrator right in the chat. Returns True on
@@ -731,7 +731,7 @@ class DeleteMessageReaction(TelegramMethod[bool]):
         return _expect(result, bool)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class DeleteAllMessageReactions(TelegramMethod[bool]):
     """Use this method to remove up to 10000 recent reactions in a group or a supergroup chat
     added by a given user or chat. The bot must have the 'can_delete_messages' administrator
