@@ -6,7 +6,13 @@ core (``telebridge.core``) and each keeps one persistent, pooled httpx client.
 
 from telebridge._async import AsyncBot
 from telebridge._sync import Bot
-from telebridge.core import InvalidToken
+from telebridge.core import (
+    InvalidToken,
+    entity_text,
+    escape_html,
+    escape_markdown_v2,
+    utf16_length,
+)
 from telebridge.core.errors import (
     ApiError,
     BadRequest,
@@ -45,4 +51,8 @@ __all__ = [
     "TimedOut",
     "Unauthorized",
     "__version__",
+    "entity_text",
+    "escape_html",
+    "escape_markdown_v2",
+    "utf16_length",
 ]

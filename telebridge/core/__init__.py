@@ -11,6 +11,7 @@ from telebridge.core._http import (
     read_timeout_for,
 )
 from telebridge.core._method import RawCall, TelegramMethod
+from telebridge.core._text import entity_text, escape_html, escape_markdown_v2, utf16_length
 from telebridge.core._token import TOKEN_PLACEHOLDER, BotToken, InvalidToken, redact
 
 __all__ = [
@@ -20,8 +21,12 @@ __all__ = [
     "PreparedRequest",
     "RawCall",
     "TelegramMethod",
+    "entity_text",
+    "escape_html",
+    "escape_markdown_v2",
     "parse_response",
     "prepare_request",
     "read_timeout_for",
     "redact",
+    "utf16_length",
 ]
