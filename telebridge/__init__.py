@@ -6,7 +6,7 @@ core (``telebridge.core``) and each keeps one persistent, pooled httpx client.
 
 from telebridge._async import AsyncBot
 from telebridge._sync import Bot
-from telebridge.core import InvalidToken
+from telebridge.core import EmptyUpload, InputFile, InvalidFileReference, InvalidToken
 from telebridge.core.errors import (
     ApiError,
     BadRequest,
@@ -33,8 +33,11 @@ __all__ = [
     "Bot",
     "ChatMigrated",
     "Conflict",
+    "EmptyUpload",
     "EventLoopMismatch",
     "Forbidden",
+    "InputFile",
+    "InvalidFileReference",
     "InvalidResponse",
     "InvalidToken",
     "NetworkError",
