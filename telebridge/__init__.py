@@ -7,6 +7,9 @@ core (``telebridge.core``) and each keeps one persistent, pooled httpx client.
 from telebridge._async import AsyncBot
 from telebridge._sync import Bot
 from telebridge.core import (
+    EmptyUpload,
+    InputFile,
+    InvalidFileReference,
     InvalidToken,
     entity_text,
     escape_html,
@@ -39,8 +42,11 @@ __all__ = [
     "Bot",
     "ChatMigrated",
     "Conflict",
+    "EmptyUpload",
     "EventLoopMismatch",
     "Forbidden",
+    "InputFile",
+    "InvalidFileReference",
     "InvalidResponse",
     "InvalidToken",
     "NetworkError",

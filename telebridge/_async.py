@@ -4,18 +4,37 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import time
 import warnings
 import weakref
 from collections.abc import AsyncGenerator
+from pathlib import Path
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import IO, Any, TypeVar, overload
 
 import httpx
 
 from telebridge._async_api import AsyncBotApi
 from telebridge._base import DEFAULT_BASE_URL, DEFAULT_LIMITS, DEFAULT_TIMEOUT, BotBase, with_token
-from telebridge.core import BotToken, RawCall, TelegramMethod, parse_response, prepare_request
+from telebridge._files import (
+    CHUNK_SIZE,
+    DownloadSink,
+    UploadBody,
+    file_path_or_id,
+    open_local_file,
+)
+from telebridge.core import (
+    BotToken,
+    RawCall,
+    TelegramMethod,
+    download_error,
+    methods,
+    parse_response,
+    prepare_download,
+    prepare_request,
+)
+from telebridge.core._http import DOWNLOAD_METHOD
 from telebridge.core.errors import EventLoopMismatch
 
 __all__ = ["AsyncBot"]
@@ -105,13 +124,19 @@ class AsyncBot(AsyncBotApi, BotBase):
         """Send one Bot API call described by a request object; return its result."""
         request = prepare_request(method)
 
-        client = await self._get_client()
-        http_request = self._build_request(client, request)
-        started = time.perf_counter()
+        # Files are opened and checked before the pool is even touched.
+        upload = UploadBody(request.form) if request.form is not None else None
         try:
-            response = await client.send(http_request)
-        except httpx.HTTPError as exc:
-            raise self._network_error(request.api_method, exc) from exc
+            client = await self._get_client()
+            http_request = self._build_request(client, request, upload)
+            started = time.perf_counter()
+            try:
+                response = await client.send(http_request)
+            except httpx.HTTPError as exc:
+                raise self._network_error(request.api_method, exc) from exc
+        finally:
+            if upload is not None:
+                upload.close()
         log.debug(
             "%s answered %d in %.1f ms",
             request.api_method,
@@ -205,6 +230,70 @@ class AsyncBot(AsyncBotApi, BotBase):
                 source=self,
                 stacklevel=1,
             )
+
+    # --- files ----------------------------------------------------------------
+
+    @overload
+    async def download(self, file: Any, destination: None = None) -> bytes: ...
+
+    @overload
+    async def download(self, file: Any, destination: str | os.PathLike[str]) -> Path: ...
+
+    @overload
+    async def download(self, file: Any, destination: IO[bytes]) -> int: ...
+
+    async def download(self, file: Any, destination: Any = None) -> bytes | Path | int:
+        """Download a file Telegram holds; stream it to *destination* in chunks.
+
+        The same as :meth:`Bot.download <telebridge.Bot.download>`, awaited;
+        disk reads and writes run in a worker thread, off the event loop.
+        """
+        sink = DownloadSink(destination)
+        file_path, file_id = file_path_or_id(file)
+        if file_path is None:
+            assert file_id is not None  # file_path_or_id returns at least one
+            result = await self.execute(methods.GetFile(file_id=file_id))
+            file_path = self._file_path_from(result)
+        sink.resolve_directory(file_path)
+
+        local = self._local_file(file_path)
+        await asyncio.to_thread(sink.open)
+        try:
+            if local is not None:
+                await asyncio.to_thread(self._copy_local, local, sink)
+            else:
+                await self._stream_download(file_path, sink)
+            return await asyncio.to_thread(sink.finish)
+        except BaseException:
+            sink.abort()
+            raise
+
+    def _copy_local(self, path: str, sink: DownloadSink) -> None:
+        with open_local_file(path, self._shown_path(path)) as source:
+            while chunk := source.read(CHUNK_SIZE):
+                sink.write(chunk)
+
+    async def _stream_download(self, file_path: str, sink: DownloadSink) -> None:
+        request = prepare_download(file_path)
+        client = await self._get_client()
+        http_request = self._build_request(client, request)
+        try:
+            response = await client.send(http_request, stream=True)
+        except httpx.HTTPError as exc:
+            raise self._network_error(DOWNLOAD_METHOD, exc) from exc
+        try:
+            if response.status_code != 200:
+                body = await response.aread()
+                raise download_error(response.status_code, response.headers, body)
+            async for chunk in response.aiter_bytes(CHUNK_SIZE):
+                if sink.in_memory:
+                    sink.write(chunk)
+                else:
+                    await asyncio.to_thread(sink.write, chunk)
+        except httpx.HTTPError as exc:
+            raise self._network_error(DOWNLOAD_METHOD, exc) from exc
+        finally:
+            await response.aclose()
 
 
 def _finish_detached_guard(guard: AsyncGenerator[None, None]) -> None:

@@ -6,7 +6,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, BinaryIO, TypeVar
 
 from telebridge.core import methods as m
 from telebridge.core._method import TelegramMethod
@@ -136,7 +136,7 @@ class AsyncBotApi:
         self,
         url: str,
         *,
-        certificate: InputFile | None = None,
+        certificate: InputFile | BinaryIO | None = None,
         ip_address: str | None = None,
         max_connections: int | None = None,
         allowed_updates: Sequence[str] | None = None,
@@ -556,7 +556,7 @@ class AsyncBotApi:
     async def send_photo(
         self,
         chat_id: int | str,
-        photo: InputFile | str,
+        photo: InputFile | BinaryIO | str,
         *,
         business_connection_id: str | None = None,
         message_thread_id: int | None = None,
@@ -656,8 +656,8 @@ class AsyncBotApi:
     async def send_live_photo(
         self,
         chat_id: int | str,
-        live_photo: InputFile | str,
-        photo: InputFile | str,
+        live_photo: InputFile | BinaryIO | str,
+        photo: InputFile | BinaryIO | str,
         *,
         business_connection_id: str | None = None,
         message_thread_id: int | None = None,
@@ -763,7 +763,7 @@ class AsyncBotApi:
     async def send_audio(
         self,
         chat_id: int | str,
-        audio: InputFile | str,
+        audio: InputFile | BinaryIO | str,
         *,
         business_connection_id: str | None = None,
         message_thread_id: int | None = None,
@@ -776,7 +776,7 @@ class AsyncBotApi:
         duration: int | None = None,
         performer: str | None = None,
         title: str | None = None,
-        thumbnail: InputFile | str | None = None,
+        thumbnail: InputFile | BinaryIO | str | None = None,
         disable_notification: bool | None = None,
         protect_content: bool | None = None,
         allow_paid_broadcast: bool | None = None,
@@ -876,14 +876,14 @@ class AsyncBotApi:
     async def send_document(
         self,
         chat_id: int | str,
-        document: InputFile | str,
+        document: InputFile | BinaryIO | str,
         *,
         business_connection_id: str | None = None,
         message_thread_id: int | None = None,
         direct_messages_topic_id: int | None = None,
         receiver_user_id: int | None = None,
         callback_query_id: str | None = None,
-        thumbnail: InputFile | str | None = None,
+        thumbnail: InputFile | BinaryIO | str | None = None,
         caption: str | None = None,
         parse_mode: str | None = None,
         caption_entities: Sequence[MessageEntity] | None = None,
@@ -982,7 +982,7 @@ class AsyncBotApi:
     async def send_video(
         self,
         chat_id: int | str,
-        video: InputFile | str,
+        video: InputFile | BinaryIO | str,
         *,
         business_connection_id: str | None = None,
         message_thread_id: int | None = None,
@@ -992,8 +992,8 @@ class AsyncBotApi:
         duration: int | None = None,
         width: int | None = None,
         height: int | None = None,
-        thumbnail: InputFile | str | None = None,
-        cover: InputFile | str | None = None,
+        thumbnail: InputFile | BinaryIO | str | None = None,
+        cover: InputFile | BinaryIO | str | None = None,
         start_timestamp: int | None = None,
         caption: str | None = None,
         parse_mode: str | None = None,
@@ -1114,7 +1114,7 @@ class AsyncBotApi:
     async def send_animation(
         self,
         chat_id: int | str,
-        animation: InputFile | str,
+        animation: InputFile | BinaryIO | str,
         *,
         business_connection_id: str | None = None,
         message_thread_id: int | None = None,
@@ -1124,7 +1124,7 @@ class AsyncBotApi:
         duration: int | None = None,
         width: int | None = None,
         height: int | None = None,
-        thumbnail: InputFile | str | None = None,
+        thumbnail: InputFile | BinaryIO | str | None = None,
         caption: str | None = None,
         parse_mode: str | None = None,
         caption_entities: Sequence[MessageEntity] | None = None,
@@ -1233,7 +1233,7 @@ class AsyncBotApi:
     async def send_voice(
         self,
         chat_id: int | str,
-        voice: InputFile | str,
+        voice: InputFile | BinaryIO | str,
         *,
         business_connection_id: str | None = None,
         message_thread_id: int | None = None,
@@ -1330,7 +1330,7 @@ class AsyncBotApi:
     async def send_video_note(
         self,
         chat_id: int | str,
-        video_note: InputFile | str,
+        video_note: InputFile | BinaryIO | str,
         *,
         business_connection_id: str | None = None,
         message_thread_id: int | None = None,
@@ -1339,7 +1339,7 @@ class AsyncBotApi:
         callback_query_id: str | None = None,
         duration: int | None = None,
         length: int | None = None,
-        thumbnail: InputFile | str | None = None,
+        thumbnail: InputFile | BinaryIO | str | None = None,
         disable_notification: bool | None = None,
         protect_content: bool | None = None,
         allow_paid_broadcast: bool | None = None,
@@ -2776,7 +2776,7 @@ class AsyncBotApi:
             )
         )
 
-    async def set_chat_photo(self, chat_id: int | str, photo: InputFile) -> bool:
+    async def set_chat_photo(self, chat_id: int | str, photo: InputFile | BinaryIO) -> bool:
         """Use this method to set a new profile photo for the chat. Photos can't be changed for
         private chats. The bot must be an administrator in the chat for this to work and must
         have the appropriate administrator rights. Returns True on success.
@@ -4912,7 +4912,7 @@ class AsyncBotApi:
     async def send_sticker(
         self,
         chat_id: int | str,
-        sticker: InputFile | str,
+        sticker: InputFile | BinaryIO | str,
         *,
         business_connection_id: str | None = None,
         message_thread_id: int | None = None,
@@ -5013,7 +5013,7 @@ class AsyncBotApi:
         return await self.execute(m.GetCustomEmojiStickers(custom_emoji_ids=custom_emoji_ids))
 
     async def upload_sticker_file(
-        self, user_id: int, sticker: InputFile, sticker_format: str
+        self, user_id: int, sticker: InputFile | BinaryIO, sticker_format: str
     ) -> File:
         """Use this method to upload a file with a sticker for later use in the
         createNewStickerSet, addStickerToSet, or replaceStickerInSet methods (the file can be
@@ -5172,7 +5172,12 @@ class AsyncBotApi:
         return await self.execute(m.SetStickerSetTitle(name=name, title=title))
 
     async def set_sticker_set_thumbnail(
-        self, name: str, user_id: int, format: str, *, thumbnail: InputFile | str | None = None
+        self,
+        name: str,
+        user_id: int,
+        format: str,
+        *,
+        thumbnail: InputFile | BinaryIO | str | None = None,
     ) -> bool:
         """Use this method to set the thumbnail of a regular or mask sticker set. The format of
         the thumbnail file must match the format of the stickers in the set. Returns True on

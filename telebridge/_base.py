@@ -6,14 +6,17 @@ transports only add sending and their lifecycle on top.
 
 from __future__ import annotations
 
+import errno
 import logging
+import os
 import threading
 from typing import Any
 
 import httpx
 
+from telebridge._files import UploadBody, file_path_or_id
 from telebridge.core import TOKEN_PLACEHOLDER, BotToken, PreparedRequest, read_timeout_for, redact
-from telebridge.core.errors import NetworkError, TimedOut
+from telebridge.core.errors import InvalidResponse, NetworkError, TimedOut
 
 __all__ = ["DEFAULT_BASE_URL", "DEFAULT_LIMITS", "DEFAULT_TIMEOUT", "BotBase"]
 
@@ -86,7 +89,10 @@ class BotBase:
         return {"limits": self._limits, "http2": self._http2, "proxy": self._proxy}
 
     def _build_request(
-        self, client: httpx.Client | httpx.AsyncClient, request: PreparedRequest
+        self,
+        client: httpx.Client | httpx.AsyncClient,
+        request: PreparedRequest,
+        upload: UploadBody | None = None,
     ) -> httpx.Request:
         path = request.path
         if not self._owns_client:
@@ -102,13 +108,55 @@ class BotBase:
                 write=default.write,
                 pool=default.pool,
             )
+        if upload is None:
+            return client.build_request(
+                request.http_method,
+                self._base_url + path,
+                headers=request.headers,
+                content=request.content,
+                timeout=timeout,
+            )
+        stream = (
+            upload.sync_stream() if isinstance(client, httpx.Client) else upload.async_stream()
+        )
         return client.build_request(
             request.http_method,
             self._base_url + path,
-            headers=request.headers,
-            content=request.content,
+            headers=upload.headers,
+            content=stream,
             timeout=timeout,
         )
+
+    def _file_path_from(self, result: Any) -> str:
+        """Return the file_path of a getFile result."""
+        path, _ = file_path_or_id(result)
+        if path is None:
+            reason = "getFile answered without a file_path"
+            raise InvalidResponse(reason, method="getFile", status_code=200)
+        return path
+
+    def _local_file(self, file_path: str) -> str | None:
+        """Return where to read a local Bot API server's file from disk, or None.
+
+        A server started with ``--local`` answers getFile with an absolute
+        path on its own disk and serves no download URL for it: the file is
+        read from that path when it exists here, and is an error otherwise.
+        """
+        if not file_path.startswith("/"):
+            return None
+        if os.path.isfile(file_path):
+            return file_path
+        raise FileNotFoundError(
+            errno.ENOENT,
+            "download: the Bot API server runs with --local and gave a path that is not on "
+            "this machine; run the bot beside the server or mount its working directory "
+            "at the same path",
+            self._shown_path(file_path),
+        )
+
+    def _shown_path(self, file_path: str) -> str:
+        # A local server keeps files under a directory named after the token.
+        return redact(file_path, self._token)
 
     def _network_error(self, api_method: str, exc: httpx.HTTPError) -> NetworkError:
         """Translate an httpx failure into telebridge's transport branch."""

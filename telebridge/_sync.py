@@ -3,17 +3,36 @@
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 import warnings
+from pathlib import Path
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import IO, Any, TypeVar, overload
 
 import httpx
 
 from telebridge._base import DEFAULT_BASE_URL, DEFAULT_LIMITS, DEFAULT_TIMEOUT, BotBase, with_token
+from telebridge._files import (
+    CHUNK_SIZE,
+    DownloadSink,
+    UploadBody,
+    file_path_or_id,
+    open_local_file,
+)
 from telebridge._sync_api import SyncBotApi
-from telebridge.core import BotToken, RawCall, TelegramMethod, parse_response, prepare_request
+from telebridge.core import (
+    BotToken,
+    RawCall,
+    TelegramMethod,
+    download_error,
+    methods,
+    parse_response,
+    prepare_download,
+    prepare_request,
+)
+from telebridge.core._http import DOWNLOAD_METHOD
 
 __all__ = ["Bot"]
 
@@ -75,13 +94,19 @@ class Bot(SyncBotApi, BotBase):
         """Send one Bot API call described by a request object; return its result."""
         request = prepare_request(method)
 
-        client = self._get_client()
-        http_request = self._build_request(client, request)
-        started = time.perf_counter()
+        # Files are opened and checked before the pool is even touched.
+        upload = UploadBody(request.form) if request.form is not None else None
         try:
-            response = client.send(http_request)
-        except httpx.HTTPError as exc:
-            raise self._network_error(request.api_method, exc) from exc
+            client = self._get_client()
+            http_request = self._build_request(client, request, upload)
+            started = time.perf_counter()
+            try:
+                response = client.send(http_request)
+            except httpx.HTTPError as exc:
+                raise self._network_error(request.api_method, exc) from exc
+        finally:
+            if upload is not None:
+                upload.close()
         log.debug(
             "%s answered %d in %.1f ms",
             request.api_method,
@@ -149,3 +174,63 @@ class Bot(SyncBotApi, BotBase):
                 source=self,
                 stacklevel=1,
             )
+
+    # --- files ----------------------------------------------------------------
+
+    @overload
+    def download(self, file: Any, destination: None = None) -> bytes: ...
+
+    @overload
+    def download(self, file: Any, destination: str | os.PathLike[str]) -> Path: ...
+
+    @overload
+    def download(self, file: Any, destination: IO[bytes]) -> int: ...
+
+    def download(self, file: Any, destination: Any = None) -> bytes | Path | int:
+        """Download a file Telegram holds; stream it to *destination* in chunks.
+
+        *file* is a file_id, or an object with ``file_id``/``file_path`` (File,
+        PhotoSize, Document, ... or a raw getFile result); getFile is called
+        unless a file_path is already known. *destination* is a path (written
+        atomically; a directory keeps the server's file name; returns the
+        Path), a binary file object (written from its position, left open;
+        returns the byte count), or None to return the bytes (small files only).
+        """
+        sink = DownloadSink(destination)
+        file_path, file_id = file_path_or_id(file)
+        if file_path is None:
+            assert file_id is not None  # file_path_or_id returns at least one
+            file_path = self._file_path_from(self.execute(methods.GetFile(file_id=file_id)))
+        sink.resolve_directory(file_path)
+
+        local = self._local_file(file_path)
+        sink.open()
+        try:
+            if local is not None:
+                with open_local_file(local, self._shown_path(local)) as source:
+                    while chunk := source.read(CHUNK_SIZE):
+                        sink.write(chunk)
+            else:
+                self._stream_download(file_path, sink)
+            return sink.finish()
+        except BaseException:
+            sink.abort()
+            raise
+
+    def _stream_download(self, file_path: str, sink: DownloadSink) -> None:
+        request = prepare_download(file_path)
+        client = self._get_client()
+        http_request = self._build_request(client, request)
+        try:
+            response = client.send(http_request, stream=True)
+        except httpx.HTTPError as exc:
+            raise self._network_error(DOWNLOAD_METHOD, exc) from exc
+        try:
+            if response.status_code != 200:
+                raise download_error(response.status_code, response.headers, response.read())
+            for chunk in response.iter_bytes(CHUNK_SIZE):
+                sink.write(chunk)
+        except httpx.HTTPError as exc:
+            raise self._network_error(DOWNLOAD_METHOD, exc) from exc
+        finally:
+            response.close()

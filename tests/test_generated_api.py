@@ -13,14 +13,13 @@ import pytest
 from pytest_httpx import HTTPXMock
 
 import telebridge.types as types
-from telebridge import AsyncBot, Bot, InvalidResponse
+from telebridge import AsyncBot, Bot, InvalidFileReference, InvalidResponse
 from telebridge._async_api import AsyncBotApi
 from telebridge._base import BotBase
 from telebridge._sync_api import SyncBotApi
 from telebridge.core import RawCall, methods, parse_response
 from telebridge.core import _decode as decode
 from telebridge.core._encode import encode_value
-from telebridge.core._files import InputFile
 
 from .conftest import CANARY_TOKEN
 
@@ -323,6 +322,10 @@ def test_input_file_is_accepted_where_the_api_takes_one() -> None:
     hint = attrs.fields(methods.SendDocument).document.type
     media_hint = attrs.fields(types.InputMediaPhoto).media.type
 
-    assert hint == "InputFile | str"
+    assert hint == "InputFile | BinaryIO | str"
     assert media_hint == "InputFile | str"
-    assert InputFile.__module__ == "telebridge.core._files"
+    with pytest.raises(InvalidFileReference):
+        methods.SendDocument(chat_id=1, document="report Q3.pdf")
+    with pytest.raises(TypeError, match="sendDocument: document must be an InputFile"):
+        methods.SendDocument(chat_id=1, document=b"raw bytes")  # type: ignore[arg-type]
+    assert methods.SendDocument(chat_id=1, document="BQACAgIAAx0").document == "BQACAgIAAx0"

@@ -251,7 +251,8 @@ class Model:
         if item in SCALARS:
             return SCALARS[item]
         if item == "InputFile":
-            return "InputFile"
+            # Parameters also take an open binary file, which is wrapped for them.
+            return "InputFile | BinaryIO" if sequence else "InputFile"
         return item
 
     def referenced_names(self, types: list[str]) -> set[str]:
@@ -594,7 +595,7 @@ def validator(model: Model, item: Field) -> str | None:
         elif kind in SCALARS:
             kinds.append(SCALARS[kind])
         elif kind == "InputFile":
-            kinds.append("InputFile")
+            return f"check_input_file({'' if item.required else 'optional=True'})"
         elif kind in model.types:
             kinds.append(kind)
         elif kind in model.unions:
@@ -698,7 +699,7 @@ def methods_modules(model: Model) -> dict[str, str]:
         out += ["from __future__ import annotations", ""]
         if used("Sequence"):
             out.append("from collections.abc import Sequence")
-        out += [f"from typing import {', '.join(used('Any', 'ClassVar'))}", ""]
+        out += [f"from typing import {', '.join(used('Any', 'BinaryIO', 'ClassVar'))}", ""]
         out += ["import attrs", ""]
         if decoders:
             out.append(f"from telebridge.core._decode import {', '.join(sorted(decoders))}")
@@ -706,8 +707,9 @@ def methods_modules(model: Model) -> dict[str, str]:
             out.append("from telebridge.core._files import InputFile")
         imported = ", ".join(used("LongPollMethod", "TelegramMethod", "_expect"))
         out.append(f"from telebridge.core._method import {imported}")
-        if used("check_type"):
-            out.append("from telebridge.core._validate import check_type")
+        checks = used("check_input_file", "check_type")
+        if checks:
+            out.append(f"from telebridge.core._validate import {', '.join(checks)}")
         if needed:
             out.append(f"from telebridge.types import {', '.join(sorted(needed))}")
         names = sorted(class_name(e.name) for e in entities)
@@ -749,7 +751,7 @@ def surface_module(model: Model, *, is_async: bool) -> str:
     out += ["from __future__ import annotations", ""]
     out += [
         "from collections.abc import Sequence",
-        "from typing import TYPE_CHECKING, TypeVar",
+        "from typing import TYPE_CHECKING, BinaryIO, TypeVar",
         "",
     ]
     out += [

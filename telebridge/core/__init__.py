@@ -4,9 +4,19 @@ Nothing under this package opens a socket, starts a thread or touches an
 event loop: both transports share it, and its tests need no HTTP at all.
 """
 
+from telebridge.core._files import (
+    EmptyUpload,
+    FilePart,
+    InputFile,
+    InvalidFileReference,
+    MultipartForm,
+    check_file_reference,
+)
 from telebridge.core._http import (
     PreparedRequest,
+    download_error,
     parse_response,
+    prepare_download,
     prepare_request,
     read_timeout_for,
 )
@@ -17,14 +27,22 @@ from telebridge.core._token import TOKEN_PLACEHOLDER, BotToken, InvalidToken, re
 __all__ = [
     "TOKEN_PLACEHOLDER",
     "BotToken",
+    "EmptyUpload",
+    "FilePart",
+    "InputFile",
+    "InvalidFileReference",
     "InvalidToken",
+    "MultipartForm",
     "PreparedRequest",
     "RawCall",
     "TelegramMethod",
+    "check_file_reference",
+    "download_error",
     "entity_text",
     "escape_html",
     "escape_markdown_v2",
     "parse_response",
+    "prepare_download",
     "prepare_request",
     "read_timeout_for",
     "redact",

@@ -7,6 +7,8 @@ from typing import Any
 
 import attrs
 
+from telebridge.core._files import InputFile, is_file_object
+
 __all__ = ["api_field_names", "encode_value", "to_json_bytes"]
 
 # attrs metadata key holding a field's Bot API name when it differs from the
@@ -28,13 +30,24 @@ def api_field_names(cls: type) -> tuple[tuple[str, str], ...]:
 
 
 def encode_value(value: Any) -> Any:
-    """Return *value* as plain JSON data; ``None`` fields of objects are left out."""
+    """Return *value* as plain JSON data; ``None`` fields of objects are left out.
+
+    Files are the exception: an :class:`InputFile` passes through as itself
+    (and an open binary file object is wrapped into one) for
+    ``prepare_request`` to turn into a multipart part.
+    """
     if value is None or isinstance(value, (str, int, float)):
         return value
     if isinstance(value, (list, tuple)):
         return [encode_value(item) for item in value]
     if isinstance(value, dict):
         return {str(key): encode_value(item) for key, item in value.items()}
+    if isinstance(value, InputFile):
+        return value
+    if is_file_object(value):
+        return InputFile(value)
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        raise TypeError("cannot send raw bytes to the Bot API: wrap them in InputFile(data)")
     encoder = getattr(value, "__telebridge_encode__", None)
     if encoder is not None:
         return encoder()

@@ -7,23 +7,31 @@ send the bytes (its only job), ``parse_response`` (pure).
 from __future__ import annotations
 
 import json
+import urllib.parse
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
 import attrs
 
-from telebridge.core._encode import to_json_bytes
+from telebridge.core._files import InputFile, MultipartForm, build_multipart
 from telebridge.core._method import TelegramMethod
 from telebridge.core._token import TOKEN_PLACEHOLDER
-from telebridge.core.errors import InvalidResponse, api_error_from_payload
+from telebridge.core.errors import InvalidResponse, TelegramError, api_error_from_payload
 
 __all__ = [
+    "DOWNLOAD_METHOD",
     "LONG_POLL_MIN_MARGIN",
     "PreparedRequest",
+    "download_error",
     "parse_response",
+    "prepare_download",
     "prepare_request",
     "read_timeout_for",
 ]
+
+# The name download errors carry as their ``method``: a file download is no
+# Bot API method, but errors should still say which step failed.
+DOWNLOAD_METHOD = "download"
 
 R = TypeVar("R")
 
@@ -41,6 +49,9 @@ class PreparedRequest:
     ``path`` is relative to the Bot API server root and holds
     :data:`TOKEN_PLACEHOLDER` where the token goes: only the transport edge
     puts the real token in, so this object is safe to log or show.
+
+    A call carrying files has an empty ``content`` and a ``form``: the
+    multipart plan whose framing the transport sends around the streamed files.
     """
 
     api_method: str
@@ -50,18 +61,83 @@ class PreparedRequest:
     content: bytes
     # Seconds the server may legitimately hold the request (getUpdates timeout).
     long_poll_timeout: float | None = None
+    form: MultipartForm | None = None
 
 
-def prepare_request(method: TelegramMethod[Any]) -> PreparedRequest:
-    """Describe *method* as an HTTP request, without doing any I/O."""
+class _HasUpload(Exception):
+    """Raised out of JSON encoding: the parameters hold a file."""
+
+
+def _refuse_uploads(value: Any) -> Any:
+    if isinstance(value, InputFile):
+        raise _HasUpload
+    raise TypeError(f"cannot send a {type(value).__name__} to the Bot API")
+
+
+def prepare_request(
+    method: TelegramMethod[Any], *, boundary: str | None = None
+) -> PreparedRequest:
+    """Describe *method* as an HTTP request, without doing any I/O.
+
+    JSON unless a parameter holds an :class:`InputFile`; then multipart/form-data
+    (``boundary`` fixes its boundary, for tests; a random one otherwise).
+    """
     name = method.api_method
+    params = method.to_params()
+    path = f"/bot{TOKEN_PLACEHOLDER}/{name}"
+    try:
+        # Encoding first and looking for files only when the encoder meets
+        # one keeps the common, file-less call as cheap as before.
+        content = json.dumps(
+            params, ensure_ascii=False, separators=(",", ":"), default=_refuse_uploads
+        ).encode()
+    except _HasUpload:
+        form = build_multipart(params, boundary)
+        return PreparedRequest(
+            api_method=name,
+            http_method="POST",
+            path=path,
+            headers=(("Content-Type", form.content_type),),
+            content=b"",
+            long_poll_timeout=method.long_poll_timeout,
+            form=form,
+        )
     return PreparedRequest(
         api_method=name,
         http_method="POST",
-        path=f"/bot{TOKEN_PLACEHOLDER}/{name}",
+        path=path,
         headers=_JSON_HEADERS,
-        content=to_json_bytes(method.to_params()),
+        content=content,
         long_poll_timeout=method.long_poll_timeout,
+    )
+
+
+def prepare_download(file_path: str) -> PreparedRequest:
+    """Describe the GET that fetches *file_path* (from getFile) from the file endpoint."""
+    if not file_path or file_path.startswith("/"):
+        raise ValueError("a download needs the relative file_path that getFile returned")
+    quoted = urllib.parse.quote(file_path, safe="/")
+    return PreparedRequest(
+        api_method=DOWNLOAD_METHOD,
+        http_method="GET",
+        path=f"/file/bot{TOKEN_PLACEHOLDER}/{quoted}",
+        headers=(),
+        content=b"",
+    )
+
+
+def download_error(status_code: int, headers: Mapping[str, str], body: bytes) -> TelegramError:
+    """Return the error for a file download that did not answer 200."""
+    try:
+        payload = _load_payload(DOWNLOAD_METHOD, status_code, headers, body)
+    except InvalidResponse as error:
+        return error
+    if payload.get("ok") is False:
+        return api_error_from_payload(DOWNLOAD_METHOD, status_code, payload)
+    return InvalidResponse(
+        "the file endpoint answered without the file",
+        method=DOWNLOAD_METHOD,
+        status_code=status_code,
     )
 
 

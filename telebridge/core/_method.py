@@ -8,6 +8,7 @@ from typing import Any, ClassVar, Generic, TypeVar
 import attrs
 
 from telebridge.core._encode import encode_object, encode_value
+from telebridge.core._files import check_file_fields
 from telebridge.core._model import ValueObject
 
 __all__ = ["LongPollMethod", "RawCall", "TelegramMethod"]
@@ -82,9 +83,13 @@ class RawCall(TelegramMethod[Any]):
         return self.method
 
     def to_params(self) -> dict[str, Any]:
-        return {
+        params = {
             key: encode_value(value) for key, value in self.params.items() if value is not None
         }
+        # Without parameter types, strings in file fields are checked by name,
+        # so "cat.jpg" fails here instead of as a puzzling Telegram error.
+        check_file_fields(params, self.method)
+        return params
 
     def decode_result(self, result: Any) -> Any:
         return result

@@ -7,7 +7,9 @@ from typing import Any
 
 import attrs
 
-__all__ = ["check_type"]
+from telebridge.core._files import InputFile, check_file_reference, is_file_object
+
+__all__ = ["check_input_file", "check_type"]
 
 Validator = Callable[[Any, "attrs.Attribute[Any]", Any], None]
 
@@ -29,6 +31,31 @@ def check_type(*kinds: type, optional: bool = False) -> Validator:
         method = getattr(type(instance), "api_method", type(instance).__name__)
         raise TypeError(
             f"{method}: {attribute.name} must be {expected}, got {type(value).__name__}"
+        )
+
+    return validate
+
+
+def check_input_file(*, optional: bool = False) -> Validator:
+    """Build an attrs validator for a parameter typed "InputFile or String".
+
+    An :class:`InputFile` or an open binary file object passes; a str must be
+    a file_id, an http(s) URL or an ``attach://`` name (see
+    :func:`check_file_reference`), so a bare file name fails when the call is built.
+    """
+
+    def validate(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+        if value is None and optional:
+            return
+        if isinstance(value, InputFile) or is_file_object(value):
+            return
+        method = getattr(type(instance), "api_method", type(instance).__name__)
+        if isinstance(value, str):
+            check_file_reference(value, f"{method}: {attribute.name}")
+            return
+        raise TypeError(
+            f"{method}: {attribute.name} must be an InputFile or a str (file_id or URL), "
+            f"got {type(value).__name__}"
         )
 
     return validate

@@ -32,6 +32,14 @@ from telebridge.testing._faults import (
     SlowResponse,
     TruncatedBody,
 )
+from telebridge.testing._files import (
+    FileMethods,
+    FileRequestError,
+    FileStore,
+    ReceivedUpload,
+    iter_file,
+    read_multipart,
+)
 
 DEFAULT_TOKEN = "123456789:AAH-emulator_secret_Token0123456789"
 
@@ -110,6 +118,13 @@ def _update_kind(update: JSONObject) -> str:
     return next((key for key in update if key != "update_id"), "")
 
 
+def _header(scope: Scope, name: bytes) -> str:
+    for key, value in scope["headers"]:
+        if key.lower() == name:
+            return str(value.decode("latin-1"))
+    return ""
+
+
 def _utf16_length(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
@@ -136,6 +151,7 @@ class BotAPIEmulator:
         *,
         bot_username: str = "telebridge_emulator_bot",
         bot_first_name: str = "Emulator Bot",
+        local_mode: bool = False,
     ) -> None:
         bot_id, _, _ = token.partition(":")
         if not bot_id.isdigit():
@@ -161,6 +177,13 @@ class BotAPIEmulator:
             "deletewebhook": self._delete_webhook,
             "getwebhookinfo": self._get_webhook_info,
         }
+        # Files: uploads, media messages, getFile and downloads (see _files.py).
+        # local_mode answers getFile with absolute paths, as a Bot API server
+        # started with --local does.
+        self._files = FileStore(token, local_mode=local_mode)
+        self._handlers.update(
+            FileMethods(self._files, self._media_message, self._record_sent).handlers()
+        )
         # State shared with test threads; guarded by _lock.
         self._updates: list[JSONObject] = []
         self._next_update_id = 1
@@ -211,6 +234,7 @@ class BotAPIEmulator:
             timeout_graceful_shutdown=5,
         )
         self._server = uvicorn.Server(config)
+        self._files.open()
         self._stopping = False
         self._thread = threading.Thread(
             target=self._serve, args=(listener,), name="telebridge-emulator", daemon=True
@@ -235,6 +259,7 @@ class BotAPIEmulator:
         thread.join(15)
         self._thread = None
         self._server = None
+        self._files.close()
 
     def __enter__(self) -> BotAPIEmulator:
         return self.start()
@@ -328,6 +353,14 @@ class BotAPIEmulator:
         """The webhook set by setWebhook (url, secret_token, ...), or None."""
         with self._lock:
             return dict(self._webhook) if self._webhook is not None else None
+
+    @property
+    def uploads(self) -> list[ReceivedUpload]:
+        """Every file part received, with the file name as Telegram would read it.
+
+        Each one's bytes stay readable (``read_bytes()``) until the emulator stops.
+        """
+        return self._files.uploads
 
     def reset_counters(self) -> None:
         with self._lock:
@@ -446,16 +479,33 @@ class BotAPIEmulator:
     async def _asgi(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             return
+        path: str = scope["path"]
+        content_type = _header(scope, b"content-type")
         body = bytearray()
-        while True:
-            event = await receive()
-            body += event.get("body", b"")
-            if not event.get("more_body"):
-                break
+        form: tuple[dict[str, str], dict[str, Any]] | None = None
+        try:
+            if content_type.lower().startswith("multipart/form-data"):
+                # Streamed to disk as it arrives: an upload never sits in memory.
+                form = await read_multipart(receive, content_type, self._files.incoming)
+            else:
+                while True:
+                    event = await receive()
+                    body += event.get("body", b"")
+                    if not event.get("more_body"):
+                        break
+        except FileRequestError as failure:
+            await self._answer(
+                send,
+                failure.status,
+                {"ok": False, "error_code": failure.status, "description": failure.description},
+            )
+            return
         with self._lock:
             self._requests += 1
 
-        path: str = scope["path"]
+        if path.startswith("/file/"):
+            await self._serve_file(path, send)
+            return
         prefix, _, method = path.lstrip("/").partition("/")
         if not prefix.startswith("bot") or not method or "/" in method:
             await self._answer(
@@ -477,17 +527,28 @@ class BotAPIEmulator:
             await self._misbehave(fault, scope, send)
             return
 
-        status, payload = await self._call(method, scope, bytes(body))
+        status, payload = await self._call(method, scope, bytes(body), form)
         await self._answer(send, status, payload)
 
-    async def _call(self, method: str, scope: Scope, body: bytes) -> tuple[int, JSONObject]:
+    async def _call(
+        self,
+        method: str,
+        scope: Scope,
+        body: bytes,
+        form: tuple[dict[str, str], dict[str, Any]] | None = None,
+    ) -> tuple[int, JSONObject]:
         handler = self._handlers.get(method.lower())
         if handler is None:
             return 404, {"ok": False, "error_code": 404, "description": "Not Found"}
         try:
             params = self._parse_params(scope, body)
+            if form is not None:
+                fields, parts = form
+                self._files.record(method, parts)
+                params.update(fields)
+                params.update(parts)
             result = await handler(params)
-        except _Failure as failure:
+        except (_Failure, FileRequestError) as failure:
             payload: JSONObject = {
                 "ok": False,
                 "error_code": failure.status,
@@ -600,6 +661,47 @@ class BotAPIEmulator:
         # Let uvicorn see the disconnect before this request's task ends, so it
         # does not report a response that was never started.
         await asyncio.sleep(0.01)
+
+    async def _serve_file(self, path: str, send: Send) -> None:
+        """GET /file/bot<token>/<file_path>: a stored file, streamed in chunks."""
+        prefix, _, file_path = path[len("/file/") :].partition("/")
+        stored = self._files.by_path(file_path) if prefix == f"bot{self.token}" else None
+        if stored is None or stored.disk is None:
+            await self._answer(
+                send, 404, {"ok": False, "error_code": 404, "description": "Not Found"}
+            )
+            return
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 200,
+                "headers": [
+                    (b"content-type", b"application/octet-stream"),
+                    (b"content-length", str(stored.disk.stat().st_size).encode()),
+                ],
+            }
+        )
+        for chunk in iter_file(stored.disk):
+            await send({"type": "http.response.body", "body": chunk, "more_body": True})
+        await send({"type": "http.response.body", "body": b""})
+
+    def _media_message(self, params: JSONObject) -> JSONObject:
+        chat_id = _chat_id(params)
+        with self._lock:
+            self._message_ids[chat_id] += 1
+            message_id = self._message_ids[chat_id]
+        return {
+            "message_id": message_id,
+            "from": {
+                key: self.bot_user[key] for key in ("id", "is_bot", "first_name", "username")
+            },
+            "chat": _chat_for(chat_id),
+            "date": int(time.time()),
+        }
+
+    def _record_sent(self, message: JSONObject) -> None:
+        with self._lock:
+            self._sent_messages.append(message)
 
     # --- Bot API methods ---------------------------------------------------------------
 

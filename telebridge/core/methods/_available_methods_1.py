@@ -6,7 +6,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, ClassVar
+from typing import Any, BinaryIO, ClassVar
 
 import attrs
 
@@ -21,7 +21,7 @@ from telebridge.core._decode import (
 )
 from telebridge.core._files import InputFile
 from telebridge.core._method import TelegramMethod, _expect
-from telebridge.core._validate import check_type
+from telebridge.core._validate import check_input_file, check_type
 from telebridge.types import (
     ChatInviteLink,
     ChatPermissions,
@@ -556,7 +556,7 @@ class SendPhoto(TelegramMethod[Message]):
     api_method: ClassVar[str] = "sendPhoto"
 
     chat_id: int | str = attrs.field(validator=check_type(int, str))
-    photo: InputFile | str = attrs.field(validator=check_type(InputFile, str))
+    photo: InputFile | BinaryIO | str = attrs.field(validator=check_input_file())
     business_connection_id: str | None = attrs.field(
         default=None, validator=check_type(str, optional=True)
     )
@@ -672,8 +672,8 @@ class SendLivePhoto(TelegramMethod[Message]):
     api_method: ClassVar[str] = "sendLivePhoto"
 
     chat_id: int | str = attrs.field(validator=check_type(int, str))
-    live_photo: InputFile | str = attrs.field(validator=check_type(InputFile, str))
-    photo: InputFile | str = attrs.field(validator=check_type(InputFile, str))
+    live_photo: InputFile | BinaryIO | str = attrs.field(validator=check_input_file())
+    photo: InputFile | BinaryIO | str = attrs.field(validator=check_input_file())
     business_connection_id: str | None = attrs.field(
         default=None, validator=check_type(str, optional=True)
     )
@@ -796,7 +796,7 @@ class SendAudio(TelegramMethod[Message]):
     api_method: ClassVar[str] = "sendAudio"
 
     chat_id: int | str = attrs.field(validator=check_type(int, str))
-    audio: InputFile | str = attrs.field(validator=check_type(InputFile, str))
+    audio: InputFile | BinaryIO | str = attrs.field(validator=check_input_file())
     business_connection_id: str | None = attrs.field(
         default=None, validator=check_type(str, optional=True)
     )
@@ -820,8 +820,8 @@ class SendAudio(TelegramMethod[Message]):
     duration: int | None = attrs.field(default=None, validator=check_type(int, optional=True))
     performer: str | None = attrs.field(default=None, validator=check_type(str, optional=True))
     title: str | None = attrs.field(default=None, validator=check_type(str, optional=True))
-    thumbnail: InputFile | str | None = attrs.field(
-        default=None, validator=check_type(InputFile, str, optional=True)
+    thumbnail: InputFile | BinaryIO | str | None = attrs.field(
+        default=None, validator=check_input_file(optional=True)
     )
     disable_notification: bool | None = attrs.field(
         default=None, validator=check_type(bool, optional=True)
@@ -918,7 +918,7 @@ class SendDocument(TelegramMethod[Message]):
     api_method: ClassVar[str] = "sendDocument"
 
     chat_id: int | str = attrs.field(validator=check_type(int, str))
-    document: InputFile | str = attrs.field(validator=check_type(InputFile, str))
+    document: InputFile | BinaryIO | str = attrs.field(validator=check_input_file())
     business_connection_id: str | None = attrs.field(
         default=None, validator=check_type(str, optional=True)
     )
@@ -934,8 +934,8 @@ class SendDocument(TelegramMethod[Message]):
     callback_query_id: str | None = attrs.field(
         default=None, validator=check_type(str, optional=True)
     )
-    thumbnail: InputFile | str | None = attrs.field(
-        default=None, validator=check_type(InputFile, str, optional=True)
+    thumbnail: InputFile | BinaryIO | str | None = attrs.field(
+        default=None, validator=check_input_file(optional=True)
     )
     caption: str | None = attrs.field(default=None, validator=check_type(str, optional=True))
     parse_mode: str | None = attrs.field(default=None, validator=check_type(str, optional=True))
@@ -1050,7 +1050,7 @@ class SendVideo(TelegramMethod[Message]):
     api_method: ClassVar[str] = "sendVideo"
 
     chat_id: int | str = attrs.field(validator=check_type(int, str))
-    video: InputFile | str = attrs.field(validator=check_type(InputFile, str))
+    video: InputFile | BinaryIO | str = attrs.field(validator=check_input_file())
     business_connection_id: str | None = attrs.field(
         default=None, validator=check_type(str, optional=True)
     )
@@ -1069,11 +1069,11 @@ class SendVideo(TelegramMethod[Message]):
     duration: int | None = attrs.field(default=None, validator=check_type(int, optional=True))
     width: int | None = attrs.field(default=None, validator=check_type(int, optional=True))
     height: int | None = attrs.field(default=None, validator=check_type(int, optional=True))
-    thumbnail: InputFile | str | None = attrs.field(
-        default=None, validator=check_type(InputFile, str, optional=True)
+    thumbnail: InputFile | BinaryIO | str | None = attrs.field(
+        default=None, validator=check_input_file(optional=True)
     )
-    cover: InputFile | str | None = attrs.field(
-        default=None, validator=check_type(InputFile, str, optional=True)
+    cover: InputFile | BinaryIO | str | None = attrs.field(
+        default=None, validator=check_input_file(optional=True)
     )
     start_timestamp: int | None = attrs.field(
         default=None, validator=check_type(int, optional=True)
@@ -1188,7 +1188,7 @@ class SendAnimation(TelegramMethod[Message]):
     api_method: ClassVar[str] = "sendAnimation"
 
     chat_id: int | str = attrs.field(validator=check_type(int, str))
-    animation: InputFile | str = attrs.field(validator=check_type(InputFile, str))
+    animation: InputFile | BinaryIO | str = attrs.field(validator=check_input_file())
     business_connection_id: str | None = attrs.field(
         default=None, validator=check_type(str, optional=True)
     )
@@ -1207,8 +1207,8 @@ class SendAnimation(TelegramMethod[Message]):
     duration: int | None = attrs.field(default=None, validator=check_type(int, optional=True))
     width: int | None = attrs.field(default=None, validator=check_type(int, optional=True))
     height: int | None = attrs.field(default=None, validator=check_type(int, optional=True))
-    thumbnail: InputFile | str | None = attrs.field(
-        default=None, validator=check_type(InputFile, str, optional=True)
+    thumbnail: InputFile | BinaryIO | str | None = attrs.field(
+        default=None, validator=check_input_file(optional=True)
     )
     caption: str | None = attrs.field(default=None, validator=check_type(str, optional=True))
     parse_mode: str | None = attrs.field(default=None, validator=check_type(str, optional=True))
@@ -1307,7 +1307,7 @@ class SendVoice(TelegramMethod[Message]):
     api_method: ClassVar[str] = "sendVoice"
 
     chat_id: int | str = attrs.field(validator=check_type(int, str))
-    voice: InputFile | str = attrs.field(validator=check_type(InputFile, str))
+    voice: InputFile | BinaryIO | str = attrs.field(validator=check_input_file())
     business_connection_id: str | None = attrs.field(
         default=None, validator=check_type(str, optional=True)
     )
@@ -1417,7 +1417,7 @@ class SendVideoNote(TelegramMethod[Message]):
     api_method: ClassVar[str] = "sendVideoNote"
 
     chat_id: int | str = attrs.field(validator=check_type(int, str))
-    video_note: InputFile | str = attrs.field(validator=check_type(InputFile, str))
+    video_note: InputFile | BinaryIO | str = attrs.field(validator=check_input_file())
     business_connection_id: str | None = attrs.field(
         default=None, validator=check_type(str, optional=True)
     )
@@ -1435,8 +1435,8 @@ class SendVideoNote(TelegramMethod[Message]):
     )
     duration: int | None = attrs.field(default=None, validator=check_type(int, optional=True))
     length: int | None = attrs.field(default=None, validator=check_type(int, optional=True))
-    thumbnail: InputFile | str | None = attrs.field(
-        default=None, validator=check_type(InputFile, str, optional=True)
+    thumbnail: InputFile | BinaryIO | str | None = attrs.field(
+        default=None, validator=check_input_file(optional=True)
     )
     disable_notification: bool | None = attrs.field(
         default=None, validator=check_type(bool, optional=True)

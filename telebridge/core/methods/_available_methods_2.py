@@ -6,7 +6,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, ClassVar
+from typing import Any, BinaryIO, ClassVar
 
 import attrs
 
@@ -25,7 +25,7 @@ from telebridge.core._decode import (
 )
 from telebridge.core._files import InputFile
 from telebridge.core._method import TelegramMethod, _expect
-from telebridge.core._validate import check_type
+from telebridge.core._validate import check_input_file, check_type
 from telebridge.types import (
     BotAccessSettings,
     BotCommand,
@@ -237,7 +237,7 @@ class SetChatPhoto(TelegramMethod[bool]):
     api_method: ClassVar[str] = "setChatPhoto"
 
     chat_id: int | str = attrs.field(validator=check_type(int, str))
-    photo: InputFile = attrs.field(validator=check_type(InputFile))
+    photo: InputFile | BinaryIO = attrs.field(validator=check_input_file())
 
     def decode_result(self, result: Any) -> bool:
         return _expect(result, bool)

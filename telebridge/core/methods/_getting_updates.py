@@ -6,14 +6,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, ClassVar
+from typing import Any, BinaryIO, ClassVar
 
 import attrs
 
 from telebridge.core._decode import decode_update, decode_webhook_info
 from telebridge.core._files import InputFile
 from telebridge.core._method import LongPollMethod, TelegramMethod, _expect
-from telebridge.core._validate import check_type
+from telebridge.core._validate import check_input_file, check_type
 from telebridge.types import Update, WebhookInfo
 
 __all__ = ["DeleteWebhook", "GetUpdates", "GetWebhookInfo", "SetWebhook"]
@@ -97,8 +97,8 @@ class SetWebhook(TelegramMethod[bool]):
     api_method: ClassVar[str] = "setWebhook"
 
     url: str = attrs.field(validator=check_type(str))
-    certificate: InputFile | None = attrs.field(
-        default=None, validator=check_type(InputFile, optional=True)
+    certificate: InputFile | BinaryIO | None = attrs.field(
+        default=None, validator=check_input_file(optional=True)
     )
     ip_address: str | None = attrs.field(default=None, validator=check_type(str, optional=True))
     max_connections: int | None = attrs.field(

@@ -6,14 +6,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, ClassVar
+from typing import Any, BinaryIO, ClassVar
 
 import attrs
 
 from telebridge.core._decode import decode_file, decode_message, decode_sticker, decode_sticker_set
 from telebridge.core._files import InputFile
 from telebridge.core._method import TelegramMethod, _expect
-from telebridge.core._validate import check_type
+from telebridge.core._validate import check_input_file, check_type
 from telebridge.types import (
     File,
     ForceReply,
@@ -96,7 +96,7 @@ class SendSticker(TelegramMethod[Message]):
     api_method: ClassVar[str] = "sendSticker"
 
     chat_id: int | str = attrs.field(validator=check_type(int, str))
-    sticker: InputFile | str = attrs.field(validator=check_type(InputFile, str))
+    sticker: InputFile | BinaryIO | str = attrs.field(validator=check_input_file())
     business_connection_id: str | None = attrs.field(
         default=None, validator=check_type(str, optional=True)
     )
@@ -199,7 +199,7 @@ class UploadStickerFile(TelegramMethod[File]):
     api_method: ClassVar[str] = "uploadStickerFile"
 
     user_id: int = attrs.field(validator=check_type(int))
-    sticker: InputFile = attrs.field(validator=check_type(InputFile))
+    sticker: InputFile | BinaryIO = attrs.field(validator=check_input_file())
     sticker_format: str = attrs.field(validator=check_type(str))
 
     def decode_result(self, result: Any) -> File:
@@ -436,8 +436,8 @@ class SetStickerSetThumbnail(TelegramMethod[bool]):
     name: str = attrs.field(validator=check_type(str))
     user_id: int = attrs.field(validator=check_type(int))
     format: str = attrs.field(validator=check_type(str))
-    thumbnail: InputFile | str | None = attrs.field(
-        default=None, validator=check_type(InputFile, str, optional=True)
+    thumbnail: InputFile | BinaryIO | str | None = attrs.field(
+        default=None, validator=check_input_file(optional=True)
     )
 
     def decode_result(self, result: Any) -> bool:
