@@ -7,7 +7,7 @@ import logging
 import time
 import warnings
 import weakref
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Sequence
 from types import TracebackType
 from typing import Any, TypeVar
 
@@ -15,7 +15,9 @@ import httpx
 
 from telebridge._async_api import AsyncBotApi
 from telebridge._base import DEFAULT_BASE_URL, DEFAULT_LIMITS, DEFAULT_TIMEOUT, BotBase, with_token
+from telebridge._polling import AsyncUpdateStream
 from telebridge.core import BotToken, RawCall, TelegramMethod, parse_response, prepare_request
+from telebridge.core._updates import Backoff
 from telebridge.core.errors import EventLoopMismatch
 
 __all__ = ["AsyncBot"]
@@ -205,6 +207,32 @@ class AsyncBot(AsyncBotApi, BotBase):
                 source=self,
                 stacklevel=1,
             )
+
+    # --- receiving updates ---------------------------------------------------------
+
+    def updates(
+        self,
+        *,
+        timeout: int = 30,
+        allowed_updates: Sequence[str] | None = None,
+        limit: int | None = None,
+        backoff: Backoff | None = None,
+    ) -> AsyncUpdateStream:
+        """Return an endless stream of incoming updates, fetched by long polling.
+
+        ``timeout`` is how long each poll may wait on the server (the read
+        timeout always allows more); ``allowed_updates`` and ``limit`` are
+        passed to getUpdates; ``backoff`` paces retries after network and
+        server errors. Use the stream as a context manager around the loop
+        so that ``break`` is a clean stop (see :class:`AsyncUpdateStream`)::
+
+            async with bot.updates(timeout=30) as updates:
+                async for update in updates:
+                    ...
+        """
+        return AsyncUpdateStream(
+            self, timeout=timeout, limit=limit, allowed_updates=allowed_updates, backoff=backoff
+        )
 
 
 def _finish_detached_guard(guard: AsyncGenerator[None, None]) -> None:

@@ -6,14 +6,17 @@ import logging
 import threading
 import time
 import warnings
+from collections.abc import Sequence
 from types import TracebackType
 from typing import Any, TypeVar
 
 import httpx
 
 from telebridge._base import DEFAULT_BASE_URL, DEFAULT_LIMITS, DEFAULT_TIMEOUT, BotBase, with_token
+from telebridge._polling import UpdateStream
 from telebridge._sync_api import SyncBotApi
 from telebridge.core import BotToken, RawCall, TelegramMethod, parse_response, prepare_request
+from telebridge.core._updates import Backoff
 
 __all__ = ["Bot"]
 
@@ -149,3 +152,29 @@ class Bot(SyncBotApi, BotBase):
                 source=self,
                 stacklevel=1,
             )
+
+    # --- receiving updates ---------------------------------------------------------
+
+    def updates(
+        self,
+        *,
+        timeout: int = 30,
+        allowed_updates: Sequence[str] | None = None,
+        limit: int | None = None,
+        backoff: Backoff | None = None,
+    ) -> UpdateStream:
+        """Return an endless stream of incoming updates, fetched by long polling.
+
+        ``timeout`` is how long each poll may wait on the server (the read
+        timeout always allows more); ``allowed_updates`` and ``limit`` are
+        passed to getUpdates; ``backoff`` paces retries after network and
+        server errors. Use the stream as a context manager around the loop
+        so that ``break`` is a clean stop (see :class:`UpdateStream`)::
+
+            with bot.updates(timeout=30) as updates:
+                for update in updates:
+                    ...
+        """
+        return UpdateStream(
+            self, timeout=timeout, limit=limit, allowed_updates=allowed_updates, backoff=backoff
+        )
