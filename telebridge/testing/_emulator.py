@@ -32,6 +32,7 @@ from telebridge.testing._faults import (
     SlowResponse,
     TruncatedBody,
 )
+from telebridge.testing._webhook import WebhookDelivery, is_loopback_url
 
 DEFAULT_TOKEN = "123456789:AAH-emulator_secret_Token0123456789"
 
@@ -171,6 +172,7 @@ class BotAPIEmulator:
         self._deliveries: Counter[int] = Counter()
         self._faults: list[tuple[Fault, str | None, int]] = []
         self._webhook: JSONObject | None = None
+        self._webhook_delivery = WebhookDelivery(self)
         self._requests = 0
         self._method_calls: Counter[str] = Counter()
         self._connections_opened = 0
@@ -328,6 +330,12 @@ class BotAPIEmulator:
         """The webhook set by setWebhook (url, secret_token, ...), or None."""
         with self._lock:
             return dict(self._webhook) if self._webhook is not None else None
+
+    @property
+    def webhook_attempts(self) -> list[tuple[int, int | None]]:
+        """Each webhook POST as (update_id, HTTP status, or None when no answer came)."""
+        with self._lock:
+            return list(self._webhook_delivery.attempts)
 
     def reset_counters(self) -> None:
         with self._lock:
@@ -710,6 +718,9 @@ class BotAPIEmulator:
         parsed = urllib.parse.urlsplit(str(url))
         if parsed.scheme not in ("http", "https") or not parsed.hostname:
             raise _bad_request("bad webhook: Failed to resolve host")
+        if not is_loopback_url(str(url)):
+            # Updates are POSTed to the URL: keep the emulator's traffic on this machine.
+            raise _bad_request("bad webhook: the emulator delivers to loopback addresses only")
         allowed = _json_param(params, "allowed_updates")
         with self._lock:
             self._webhook = {
@@ -722,6 +733,7 @@ class BotAPIEmulator:
                 params.get("drop_pending_updates") is True
             ):
                 self._drop_pending()
+        self._webhook_delivery.start()
         return True
 
     async def _delete_webhook(self, params: JSONObject) -> bool:
