@@ -295,7 +295,10 @@ class UpdatePoller:
         ``finished`` says whether the update in hand was handled (a clean stop)
         or not (an exception, Ctrl+C, cancellation). Not sending the returned
         request loses nothing: those updates are just delivered again later.
+        Stopping a closed stream returns None.
         """
+        if self.closed:
+            return None
         self.closed = True
         self._cursor.stop(finished=finished)
         if not self._cursor.unconfirmed:
