@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import inspect
 import logging
 import os
 import random
@@ -565,3 +566,14 @@ def test_a_stream_shows_its_state_but_not_the_token(emulator: BotAPIEmulator) ->
     assert before == "UpdateStream(timeout=7, offset=None, open)"
     assert repr(stream).endswith("closed)")
     assert CANARY_SECRET not in before
+
+
+def test_both_bots_offer_the_same_updates_signature() -> None:
+    sync = inspect.signature(Bot.updates)
+    asynchronous = inspect.signature(AsyncBot.updates)
+
+    assert list(sync.parameters) == ["self", "timeout", "allowed_updates", "limit", "backoff"]
+    assert sync.parameters == asynchronous.parameters
+    assert all(
+        p.kind is inspect.Parameter.KEYWORD_ONLY for p in list(sync.parameters.values())[1:]
+    )

@@ -25,3 +25,9 @@ __all__ = [
     "read_timeout_for",
     "redact",
 ]
+
+# Receiving updates without I/O: polling bookkeeping and webhook request parsing.
+from telebridge.core._updates import Backoff, PollRetry, UpdateCursor, UpdatePoller
+from telebridge.core._webhook import parse_webhook_update
+
+__all__ += ["Backoff", "PollRetry", "UpdateCursor", "UpdatePoller", "parse_webhook_update"]
