@@ -162,8 +162,8 @@ class AsyncUpdateStream:
                 await handle(update)
 
     Cancelling the task stops it at once, even during a long poll: the
-    pending request is abandoned with its connection and nothing more is
-    confirmed, exactly as with any other exception.
+    pending request is abandoned with its connection, and, as after Ctrl+C
+    in the sync stream, no request is made to confirm anything.
     """
 
     def __init__(

@@ -577,3 +577,22 @@ def test_both_bots_offer_the_same_updates_signature() -> None:
     assert all(
         p.kind is inspect.Parameter.KEYWORD_ONLY for p in list(sync.parameters.values())[1:]
     )
+
+
+def test_a_clean_stop_that_cannot_confirm_warns_and_loses_nothing(
+    emulator: BotAPIEmulator, caplog: pytest.LogCaptureFixture
+) -> None:
+    ids = inject(emulator, 3)
+
+    with Bot(emulator.token, base_url=emulator.base_url) as bot:
+        with bot.updates(timeout=1) as updates:
+            first = next(updates)
+            emulator.inject_fault(DropConnection(), method="getUpdates")
+        again = [update.update_id for update in bot.get_updates(timeout=0)]
+
+    warnings = [r for r in caplog.records if r.levelno == logging.WARNING]
+    assert first.update_id == ids[0]
+    assert again == ids  # the confirmation never arrived, so all three come again
+    assert len(warnings) == 1
+    assert "deliver them again" in warnings[0].getMessage()
+    assert CANARY_SECRET not in warnings[0].getMessage()
