@@ -62,3 +62,33 @@ __all__ = [
     "escape_markdown_v2",
     "utf16_length",
 ]
+
+# Receiving updates: long polling and webhooks.
+from telebridge._polling import AsyncUpdateStream, UpdateStream
+from telebridge.core._updates import Backoff
+from telebridge.core._webhook import (
+    SECRET_TOKEN_HEADER,
+    BodyNotJSON,
+    MissingSecretToken,
+    NotAnUpdate,
+    WebhookError,
+    WebhookPayloadError,
+    WebhookSecretError,
+    WrongSecretToken,
+    parse_webhook_update,
+)
+
+__all__ += [
+    "SECRET_TOKEN_HEADER",
+    "AsyncUpdateStream",
+    "Backoff",
+    "BodyNotJSON",
+    "MissingSecretToken",
+    "NotAnUpdate",
+    "UpdateStream",
+    "WebhookError",
+    "WebhookPayloadError",
+    "WebhookSecretError",
+    "WrongSecretToken",
+    "parse_webhook_update",
+]

@@ -8,7 +8,7 @@ import os
 import time
 import warnings
 import weakref
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import IO, Any, TypeVar, overload
@@ -24,6 +24,7 @@ from telebridge._files import (
     file_path_or_id,
     open_local_file,
 )
+from telebridge._polling import AsyncUpdateStream
 from telebridge.core import (
     BotToken,
     RawCall,
@@ -35,6 +36,7 @@ from telebridge.core import (
     prepare_request,
 )
 from telebridge.core._http import DOWNLOAD_METHOD
+from telebridge.core._updates import Backoff
 from telebridge.core.errors import EventLoopMismatch
 
 __all__ = ["AsyncBot"]
@@ -294,6 +296,32 @@ class AsyncBot(AsyncBotApi, BotBase):
             raise self._network_error(DOWNLOAD_METHOD, exc) from exc
         finally:
             await response.aclose()
+
+    # --- receiving updates ---------------------------------------------------------
+
+    def updates(
+        self,
+        *,
+        timeout: int = 30,
+        allowed_updates: Sequence[str] | None = None,
+        limit: int | None = None,
+        backoff: Backoff | None = None,
+    ) -> AsyncUpdateStream:
+        """Return an endless stream of incoming updates, fetched by long polling.
+
+        ``timeout`` is how long each poll may wait on the server (the read
+        timeout always allows more); ``allowed_updates`` and ``limit`` are
+        passed to getUpdates; ``backoff`` paces retries after network and
+        server errors. Use the stream as a context manager around the loop
+        so that ``break`` is a clean stop (see :class:`AsyncUpdateStream`)::
+
+            async with bot.updates(timeout=30) as updates:
+                async for update in updates:
+                    ...
+        """
+        return AsyncUpdateStream(
+            self, timeout=timeout, limit=limit, allowed_updates=allowed_updates, backoff=backoff
+        )
 
 
 def _finish_detached_guard(guard: AsyncGenerator[None, None]) -> None:

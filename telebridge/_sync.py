@@ -7,6 +7,7 @@ import os
 import threading
 import time
 import warnings
+from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import IO, Any, TypeVar, overload
@@ -21,6 +22,7 @@ from telebridge._files import (
     file_path_or_id,
     open_local_file,
 )
+from telebridge._polling import UpdateStream
 from telebridge._sync_api import SyncBotApi
 from telebridge.core import (
     BotToken,
@@ -33,6 +35,7 @@ from telebridge.core import (
     prepare_request,
 )
 from telebridge.core._http import DOWNLOAD_METHOD
+from telebridge.core._updates import Backoff
 
 __all__ = ["Bot"]
 
@@ -234,3 +237,29 @@ class Bot(SyncBotApi, BotBase):
             raise self._network_error(DOWNLOAD_METHOD, exc) from exc
         finally:
             response.close()
+
+    # --- receiving updates ---------------------------------------------------------
+
+    def updates(
+        self,
+        *,
+        timeout: int = 30,
+        allowed_updates: Sequence[str] | None = None,
+        limit: int | None = None,
+        backoff: Backoff | None = None,
+    ) -> UpdateStream:
+        """Return an endless stream of incoming updates, fetched by long polling.
+
+        ``timeout`` is how long each poll may wait on the server (the read
+        timeout always allows more); ``allowed_updates`` and ``limit`` are
+        passed to getUpdates; ``backoff`` paces retries after network and
+        server errors. Use the stream as a context manager around the loop
+        so that ``break`` is a clean stop (see :class:`UpdateStream`)::
+
+            with bot.updates(timeout=30) as updates:
+                for update in updates:
+                    ...
+        """
+        return UpdateStream(
+            self, timeout=timeout, limit=limit, allowed_updates=allowed_updates, backoff=backoff
+        )

@@ -48,3 +48,9 @@ __all__ = [
     "redact",
     "utf16_length",
 ]
+
+# Receiving updates without I/O: polling bookkeeping and webhook request parsing.
+from telebridge.core._updates import Backoff, PollRetry, UpdateCursor, UpdatePoller
+from telebridge.core._webhook import parse_webhook_update
+
+__all__ += ["Backoff", "PollRetry", "UpdateCursor", "UpdatePoller", "parse_webhook_update"]

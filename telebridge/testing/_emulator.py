@@ -40,6 +40,7 @@ from telebridge.testing._files import (
     iter_file,
     read_multipart,
 )
+from telebridge.testing._webhook import WebhookDelivery, is_loopback_url
 
 DEFAULT_TOKEN = "123456789:AAH-emulator_secret_Token0123456789"
 
@@ -194,6 +195,7 @@ class BotAPIEmulator:
         self._deliveries: Counter[int] = Counter()
         self._faults: list[tuple[Fault, str | None, int]] = []
         self._webhook: JSONObject | None = None
+        self._webhook_delivery = WebhookDelivery(self)
         self._requests = 0
         self._method_calls: Counter[str] = Counter()
         self._connections_opened = 0
@@ -361,6 +363,12 @@ class BotAPIEmulator:
         Each one's bytes stay readable (``read_bytes()``) until the emulator stops.
         """
         return self._files.uploads
+
+    @property
+    def webhook_attempts(self) -> list[tuple[int, int | None]]:
+        """Each webhook POST as (update_id, HTTP status, or None when no answer came)."""
+        with self._lock:
+            return list(self._webhook_delivery.attempts)
 
     def reset_counters(self) -> None:
         with self._lock:
@@ -812,6 +820,9 @@ class BotAPIEmulator:
         parsed = urllib.parse.urlsplit(str(url))
         if parsed.scheme not in ("http", "https") or not parsed.hostname:
             raise _bad_request("bad webhook: Failed to resolve host")
+        if not is_loopback_url(str(url)):
+            # Updates are POSTed to the URL: keep the emulator's traffic on this machine.
+            raise _bad_request("bad webhook: the emulator delivers to loopback addresses only")
         allowed = _json_param(params, "allowed_updates")
         with self._lock:
             self._webhook = {
@@ -824,6 +835,7 @@ class BotAPIEmulator:
                 params.get("drop_pending_updates") is True
             ):
                 self._drop_pending()
+        self._webhook_delivery.start()
         return True
 
     async def _delete_webhook(self, params: JSONObject) -> bool:
