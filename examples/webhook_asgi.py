@@ -157,12 +157,9 @@ async def run_demo() -> int:
             app = WebhookApp(secret_token, make_echo(bot, transcript))
             async with serve(app, port=0) as (root, _):
                 url = root + WEBHOOK_PATH
-                await bot.call(
-                    "setWebhook",
-                    {"url": url, "secret_token": secret_token, "allowed_updates": ["message"]},
-                )
-                info = await bot.call("getWebhookInfo")
-                print(f"Webhook set to {info['url']}; the emulator now POSTs updates there:")
+                await bot.set_webhook(url, secret_token=secret_token, allowed_updates=["message"])
+                info = await bot.get_webhook_info()
+                print(f"Webhook set to {info.url}; the emulator now POSTs updates there:")
 
                 for name, user_id, text in DEMO_MESSAGES:
                     emulator.inject_message(
@@ -174,7 +171,7 @@ async def run_demo() -> int:
                     forged = await client.post(url, json={"update_id": 1})
                 print(f"A POST without the secret header was refused: HTTP {forged.status_code}")
 
-                await bot.call("deleteWebhook")
+                await bot.delete_webhook()
 
         sent = [message["text"] for message in emulator.sent_messages]
         if sent != [text for _, _, text in DEMO_MESSAGES] or forged.status_code != 401:
@@ -200,12 +197,12 @@ async def run_against_telegram(token: str, public_url: str) -> int:
         me = await bot.get_me()
         app = WebhookApp(secret_token, make_echo(bot, []))
         async with serve(app, port=port) as (_, server):
-            await bot.call("setWebhook", {"url": public_url, "secret_token": secret_token})
+            await bot.set_webhook(public_url, secret_token=secret_token)
             print(f"@{me.username} receives updates at {public_url}; press Ctrl+C to stop.")
             try:
                 await server
             finally:
-                await bot.call("deleteWebhook")
+                await bot.delete_webhook()
                 print("Webhook removed.")
     return 0
 

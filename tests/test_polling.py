@@ -465,11 +465,11 @@ def test_a_webhook_stops_polling_with_a_conflict_that_says_delete_it(
     [update_id] = inject(emulator, 1)
 
     with Bot(emulator.token, base_url=emulator.base_url) as bot:
-        assert bot.call("setWebhook", {"url": "http://127.0.0.1:9/hook"}) is True
-        with pytest.raises(Conflict, match=r'bot\.call\("deleteWebhook"\)') as caught:
+        assert bot.set_webhook("http://127.0.0.1:9/hook") is True
+        with pytest.raises(Conflict, match=r"bot\.delete_webhook\(\)") as caught:
             for _ in bot.updates(timeout=1, backoff=FAST):
                 pass
-        bot.call("deleteWebhook")
+        bot.delete_webhook()
         with bot.updates(timeout=1) as updates:
             after = next(iter(updates))
 

@@ -133,16 +133,14 @@ def test_the_emulator_posts_each_update_in_order_with_the_secret(
 ) -> None:
     receiver = Receiver()
     with serve(receiver) as url:
-        assert bot.call(
-            "setWebhook", {"url": url, "secret_token": SECRET, "allowed_updates": ["message"]}
-        )
-        info = bot.call("getWebhookInfo")
+        assert bot.set_webhook(url, secret_token=SECRET, allowed_updates=["message"])
+        info = bot.get_webhook_info()
         ids = inject(emulator, 30)
         emulator.inject_update({"callback_query": {"id": "1"}})  # a kind the hook did not ask for
         wait_until(lambda: len(receiver.accepted) == len(ids))
         time.sleep(0.2)  # room for a wrong extra delivery to show up
 
-    assert info["url"] == url
+    assert info.url == url
     assert receiver.accepted_ids() == ids
     assert receiver.accepted[0].message is not None
     assert receiver.accepted[0].message.text == "#0"
@@ -157,7 +155,7 @@ def test_a_failing_endpoint_gets_the_same_update_until_it_answers_2xx(
 ) -> None:
     receiver = Receiver(fail_first=3)
     with serve(receiver) as url:
-        bot.call("setWebhook", {"url": url, "secret_token": SECRET})
+        bot.set_webhook(url, secret_token=SECRET)
         ids = inject(emulator, 5)
         wait_until(lambda: len(receiver.accepted) == len(ids))
 
@@ -170,10 +168,10 @@ def test_a_failing_endpoint_gets_the_same_update_until_it_answers_2xx(
 def test_an_unreachable_endpoint_keeps_the_update_queued(
     emulator: BotAPIEmulator, bot: Bot
 ) -> None:
-    bot.call("setWebhook", {"url": f"http://127.0.0.1:{free_port()}/hook"})
+    bot.set_webhook(f"http://127.0.0.1:{free_port()}/hook")
     [update_id] = inject(emulator, 1)
     wait_until(lambda: len(emulator.webhook_attempts) >= 2)
-    bot.call("deleteWebhook")
+    bot.delete_webhook()
 
     attempts = emulator.webhook_attempts
     polled = bot.get_updates(timeout=0)
@@ -187,10 +185,10 @@ def test_deleting_the_webhook_stops_deliveries_and_polling_resumes(
 ) -> None:
     receiver = Receiver()
     with serve(receiver) as url:
-        bot.call("setWebhook", {"url": url, "secret_token": SECRET})
+        bot.set_webhook(url, secret_token=SECRET)
         first = inject(emulator, 3)
         wait_until(lambda: len(receiver.accepted) == 3)
-        bot.call("deleteWebhook")
+        bot.delete_webhook()
         later = inject(emulator, 2)
         time.sleep(0.3)
         with bot.updates(timeout=1) as updates:
@@ -198,7 +196,7 @@ def test_deleting_the_webhook_stops_deliveries_and_polling_resumes(
 
     assert receiver.accepted_ids() == first
     assert polled == later
-    assert bot.call("getWebhookInfo")["url"] == ""
+    assert bot.get_webhook_info().url == ""
 
 
 @pytest.mark.parametrize(
@@ -209,7 +207,7 @@ def test_the_emulator_refuses_webhooks_off_this_machine(
     emulator: BotAPIEmulator, bot: Bot, url: str
 ) -> None:
     with pytest.raises(BadRequest, match="loopback"):
-        bot.call("setWebhook", {"url": url})
+        bot.set_webhook(url)
 
     assert emulator.webhook is None
 

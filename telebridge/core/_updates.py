@@ -152,7 +152,7 @@ class PollRetry:
 _CONFLICT_WEBHOOK = (
     "Polling stopped: this bot has a webhook set, and Telegram delivers updates either to "
     "the webhook or to getUpdates, never both. Remove it with "
-    'bot.call("deleteWebhook") before polling, or receive updates on the webhook instead.'
+    "bot.delete_webhook() before polling, or receive updates on the webhook instead."
 )
 _CONFLICT_OTHER_POLLER = (
     "Polling stopped: another process is polling with this bot token, and Telegram lets "
@@ -161,7 +161,7 @@ _CONFLICT_OTHER_POLLER = (
 )
 _CONFLICT_EITHER = (
     "Polling stopped: either a webhook is set (remove it with "
-    'bot.call("deleteWebhook")) or another process polls with this token (stop it): '
+    "bot.delete_webhook()) or another process polls with this token (stop it): "
     "Telegram delivers a bot's updates to one receiver only."
 )
 _UNAUTHORIZED = (
