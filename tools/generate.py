@@ -287,6 +287,22 @@ class Model:
             return f"[{inner_expr} for {item} in {value}]"
         return f"{decoder_name(only)}({value})"
 
+    def decoder_callable(self, types: list[str]) -> str | None:
+        """A callable decoding a value of the given types, or None if it is plain JSON."""
+        objects = [t for t in types if t not in SCALARS and t != "InputFile"]
+        if not objects:
+            return None
+        if len(objects) > 1 and all(t.startswith("Array of ") for t in objects):
+            inner = self.decoder_callable([t[9:] for t in objects])
+            return None if inner is None else f"_list({inner})"
+        if len(objects) > 1:
+            return self.inline_union(tuple(objects))
+        only = objects[0]
+        if only.startswith("Array of "):
+            inner = self.decoder_callable([only[9:]])
+            return None if inner is None else f"_list({inner})"
+        return decoder_name(only)
+
 
 # --- emitters ----------------------------------------------------------------------------
 
@@ -297,7 +313,7 @@ def field_is_file(entity: Entity, item: Field) -> bool:
 
 def emit_type(model: Model, entity: Entity) -> str:
     lines = [
-        "@attrs.frozen(kw_only=True, eq=False, repr=False)",
+        "@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)",
         f"class {entity.name}(TelegramObject):",
     ]
     lines.append(docstring(entity.description, [("Attributes", entity.fields)], "    "))
@@ -357,9 +373,19 @@ def type_module(model: Model, module: str, entities: list[Entity]) -> str:
         out.append("from telebridge.core._encode import API_NAME")
     rendered = [model.annotation(f.types, decoded=True) for e in entities for f in e.fields]
     if any("UnknownVariant" in annotation for annotation in rendered):
-        out += ["from telebridge.types._base import TelegramObject, UnknownVariant", ""]
+        out += [
+            "from telebridge.types._base import (",
+            "    TelegramObject,",
+            "    UnknownVariant,",
+            "    read_unset_fields_as_defaults,",
+            ")",
+            "",
+        ]
     else:
-        out += ["from telebridge.types._base import TelegramObject", ""]
+        out += [
+            "from telebridge.types._base import TelegramObject, read_unset_fields_as_defaults",
+            "",
+        ]
     if by_module or uses_file:
         out.append("if TYPE_CHECKING:")
         if uses_file:
@@ -370,6 +396,8 @@ def type_module(model: Model, module: str, entities: list[Entity]) -> str:
     out.append(f"__all__ = {sorted(names)!r}")
     for entity in entities:
         out += ["", "", emit_type(model, entity)]
+    classes = ", ".join(e.name for e in entities)
+    out += ["", "", f"read_unset_fields_as_defaults({classes})"]
     return "\n".join(out) + "\n"
 
 
@@ -459,38 +487,38 @@ def lazy_package(package: str, eager: list[str], modules: dict[str, list[str]]) 
 
 def decode_module(model: Model) -> str:
     body: list[str] = []
+    tables: list[str] = []
     for entity in model.types.values():
+        table = "_" + snake(entity.name).upper()
         body += ["", "", f"def {decoder_name(entity.name)}(d: Json) -> {entity.name}:"]
-        if not entity.fields:
-            body += [
-                "    if not isinstance(d, dict):",
-                "        raise TypeError('expected an object')",
-            ]
-            body.append(f"    return {entity.name}()")
-            continue
-        if not all(item.required for item in entity.fields):
-            body.append("    g = d.get")
-        args = []
+        body.append(f"    return _build({entity.name}, d, *{table})")
+        plain, nested, required = [], [], []
         for item in entity.fields:
             name = attribute_name(item.name)
-            if item.required:
-                raw = f'd["{item.name}"]'
-                args.append(f"{name}={model.decode_expr(item.types, raw) or raw}")
+            decode = model.decoder_callable(item.types)
+            if decode is None and name == item.name:
+                plain.append(f'"{name}"')
             else:
-                expr = model.decode_expr(item.types, "v")
-                if expr is None:
-                    args.append(f'{name}=g("{item.name}")')
-                else:
-                    args.append(f'{name}=None if (v := g("{item.name}")) is None else {expr}')
-        body.append(f"    return {entity.name}(")
-        body += [f"        {arg}," for arg in args]
-        body.append("    )")
+                nested.append(f'"{item.name}": ("{name}", {decode or "_same"})')
+            if item.required:
+                required.append(f'"{name}"')
+        tables += [
+            "",
+            f"{table}: Table = (",
+            f"    frozenset({{{', '.join(plain)}}}),",
+            f"    {{{', '.join(nested)}}},",
+            f"    frozenset({{{', '.join(required)}}}),",
+            ")",
+        ]
 
     for union in model.unions.values():
         body += emit_union_decoder(model, union.name, union.variants, union.extras, union.tag)
     for names, function in list(model.inline_unions.items()):
         tag = model.tag_field(list(names))
         body += emit_union_decoder(model, None, list(names), [], tag, function=function)
+    # Field tables come last: they refer to decoders defined above.
+    body += ["", "", "# What each decoder reads: plain fields, fields to decode, required fields."]
+    body += tables
 
     out = [
         HEADER.format(version=model.spec.version),
@@ -505,6 +533,9 @@ def decode_module(model: Model) -> str:
         "from __future__ import annotations",
         "",
         "from typing import Any",
+        "",
+        "from telebridge.core._build import Table, _build, _list"
+        + (", _same" if any("_same)" in line for line in tables) else ""),
         "",
         f"from telebridge.types import {', '.join(sorted({*model.types, *model.unions}))}",
         "from telebridge.types import UnknownVariant",

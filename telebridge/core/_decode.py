@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from telebridge.core._build import Table, _build, _list
 from telebridge.types import (
     AcceptedGiftTypes,
     AffiliateInfo,
@@ -408,4166 +409,1461 @@ Json = Any
 
 
 def decode_update(d: Json) -> Update:
-    g = d.get
-    return Update(
-        update_id=d["update_id"],
-        message=None if (v := g("message")) is None else decode_message(v),
-        edited_message=None if (v := g("edited_message")) is None else decode_message(v),
-        channel_post=None if (v := g("channel_post")) is None else decode_message(v),
-        edited_channel_post=None if (v := g("edited_channel_post")) is None else decode_message(v),
-        business_connection=None
-        if (v := g("business_connection")) is None
-        else decode_business_connection(v),
-        business_message=None if (v := g("business_message")) is None else decode_message(v),
-        edited_business_message=None
-        if (v := g("edited_business_message")) is None
-        else decode_message(v),
-        deleted_business_messages=None
-        if (v := g("deleted_business_messages")) is None
-        else decode_business_messages_deleted(v),
-        guest_message=None if (v := g("guest_message")) is None else decode_message(v),
-        message_reaction=None
-        if (v := g("message_reaction")) is None
-        else decode_message_reaction_updated(v),
-        message_reaction_count=None
-        if (v := g("message_reaction_count")) is None
-        else decode_message_reaction_count_updated(v),
-        inline_query=None if (v := g("inline_query")) is None else decode_inline_query(v),
-        chosen_inline_result=None
-        if (v := g("chosen_inline_result")) is None
-        else decode_chosen_inline_result(v),
-        callback_query=None if (v := g("callback_query")) is None else decode_callback_query(v),
-        shipping_query=None if (v := g("shipping_query")) is None else decode_shipping_query(v),
-        pre_checkout_query=None
-        if (v := g("pre_checkout_query")) is None
-        else decode_pre_checkout_query(v),
-        purchased_paid_media=None
-        if (v := g("purchased_paid_media")) is None
-        else decode_paid_media_purchased(v),
-        poll=None if (v := g("poll")) is None else decode_poll(v),
-        poll_answer=None if (v := g("poll_answer")) is None else decode_poll_answer(v),
-        my_chat_member=None
-        if (v := g("my_chat_member")) is None
-        else decode_chat_member_updated(v),
-        chat_member=None if (v := g("chat_member")) is None else decode_chat_member_updated(v),
-        chat_join_request=None
-        if (v := g("chat_join_request")) is None
-        else decode_chat_join_request(v),
-        chat_boost=None if (v := g("chat_boost")) is None else decode_chat_boost_updated(v),
-        removed_chat_boost=None
-        if (v := g("removed_chat_boost")) is None
-        else decode_chat_boost_removed(v),
-        managed_bot=None if (v := g("managed_bot")) is None else decode_managed_bot_updated(v),
-        subscription=None
-        if (v := g("subscription")) is None
-        else decode_bot_subscription_updated(v),
-    )
+    return _build(Update, d, *_UPDATE)
 
 
 def decode_webhook_info(d: Json) -> WebhookInfo:
-    g = d.get
-    return WebhookInfo(
-        url=d["url"],
-        has_custom_certificate=d["has_custom_certificate"],
-        pending_update_count=d["pending_update_count"],
-        ip_address=g("ip_address"),
-        last_error_date=g("last_error_date"),
-        last_error_message=g("last_error_message"),
-        last_synchronization_error_date=g("last_synchronization_error_date"),
-        max_connections=g("max_connections"),
-        allowed_updates=g("allowed_updates"),
-    )
+    return _build(WebhookInfo, d, *_WEBHOOK_INFO)
 
 
 def decode_user(d: Json) -> User:
-    g = d.get
-    return User(
-        id=d["id"],
-        is_bot=d["is_bot"],
-        first_name=d["first_name"],
-        last_name=g("last_name"),
-        username=g("username"),
-        language_code=g("language_code"),
-        is_premium=g("is_premium"),
-        added_to_attachment_menu=g("added_to_attachment_menu"),
-        can_join_groups=g("can_join_groups"),
-        can_read_all_group_messages=g("can_read_all_group_messages"),
-        supports_guest_queries=g("supports_guest_queries"),
-        supports_inline_queries=g("supports_inline_queries"),
-        can_connect_to_business=g("can_connect_to_business"),
-        has_main_web_app=g("has_main_web_app"),
-        has_topics_enabled=g("has_topics_enabled"),
-        allows_users_to_create_topics=g("allows_users_to_create_topics"),
-        can_manage_bots=g("can_manage_bots"),
-        supports_join_request_queries=g("supports_join_request_queries"),
-    )
+    return _build(User, d, *_USER)
 
 
 def decode_chat(d: Json) -> Chat:
-    g = d.get
-    return Chat(
-        id=d["id"],
-        type=d["type"],
-        title=g("title"),
-        username=g("username"),
-        first_name=g("first_name"),
-        last_name=g("last_name"),
-        is_forum=g("is_forum"),
-        is_direct_messages=g("is_direct_messages"),
-    )
+    return _build(Chat, d, *_CHAT)
 
 
 def decode_chat_full_info(d: Json) -> ChatFullInfo:
-    g = d.get
-    return ChatFullInfo(
-        id=d["id"],
-        type=d["type"],
-        title=g("title"),
-        username=g("username"),
-        first_name=g("first_name"),
-        last_name=g("last_name"),
-        is_forum=g("is_forum"),
-        is_direct_messages=g("is_direct_messages"),
-        accent_color_id=d["accent_color_id"],
-        max_reaction_count=d["max_reaction_count"],
-        photo=None if (v := g("photo")) is None else decode_chat_photo(v),
-        active_usernames=g("active_usernames"),
-        birthdate=None if (v := g("birthdate")) is None else decode_birthdate(v),
-        business_intro=None if (v := g("business_intro")) is None else decode_business_intro(v),
-        business_location=None
-        if (v := g("business_location")) is None
-        else decode_business_location(v),
-        business_opening_hours=None
-        if (v := g("business_opening_hours")) is None
-        else decode_business_opening_hours(v),
-        personal_chat=None if (v := g("personal_chat")) is None else decode_chat(v),
-        parent_chat=None if (v := g("parent_chat")) is None else decode_chat(v),
-        available_reactions=None
-        if (v := g("available_reactions")) is None
-        else [decode_reaction_type(x0) for x0 in v],
-        background_custom_emoji_id=g("background_custom_emoji_id"),
-        profile_accent_color_id=g("profile_accent_color_id"),
-        profile_background_custom_emoji_id=g("profile_background_custom_emoji_id"),
-        emoji_status_custom_emoji_id=g("emoji_status_custom_emoji_id"),
-        emoji_status_expiration_date=g("emoji_status_expiration_date"),
-        bio=g("bio"),
-        has_private_forwards=g("has_private_forwards"),
-        has_restricted_voice_and_video_messages=g("has_restricted_voice_and_video_messages"),
-        join_to_send_messages=g("join_to_send_messages"),
-        join_by_request=g("join_by_request"),
-        description=g("description"),
-        invite_link=g("invite_link"),
-        pinned_message=None if (v := g("pinned_message")) is None else decode_message(v),
-        permissions=None if (v := g("permissions")) is None else decode_chat_permissions(v),
-        accepted_gift_types=decode_accepted_gift_types(d["accepted_gift_types"]),
-        can_send_paid_media=g("can_send_paid_media"),
-        slow_mode_delay=g("slow_mode_delay"),
-        unrestrict_boost_count=g("unrestrict_boost_count"),
-        message_auto_delete_time=g("message_auto_delete_time"),
-        has_aggressive_anti_spam_enabled=g("has_aggressive_anti_spam_enabled"),
-        has_hidden_members=g("has_hidden_members"),
-        has_protected_content=g("has_protected_content"),
-        has_visible_history=g("has_visible_history"),
-        sticker_set_name=g("sticker_set_name"),
-        can_set_sticker_set=g("can_set_sticker_set"),
-        custom_emoji_sticker_set_name=g("custom_emoji_sticker_set_name"),
-        linked_chat_id=g("linked_chat_id"),
-        location=None if (v := g("location")) is None else decode_chat_location(v),
-        rating=None if (v := g("rating")) is None else decode_user_rating(v),
-        first_profile_audio=None if (v := g("first_profile_audio")) is None else decode_audio(v),
-        unique_gift_colors=None
-        if (v := g("unique_gift_colors")) is None
-        else decode_unique_gift_colors(v),
-        paid_message_star_count=g("paid_message_star_count"),
-        guard_bot=None if (v := g("guard_bot")) is None else decode_user(v),
-        community=None if (v := g("community")) is None else decode_community(v),
-    )
+    return _build(ChatFullInfo, d, *_CHAT_FULL_INFO)
 
 
 def decode_message(d: Json) -> Message:
-    g = d.get
-    return Message(
-        message_id=d["message_id"],
-        message_thread_id=g("message_thread_id"),
-        direct_messages_topic=None
-        if (v := g("direct_messages_topic")) is None
-        else decode_direct_messages_topic(v),
-        from_user=None if (v := g("from")) is None else decode_user(v),
-        sender_chat=None if (v := g("sender_chat")) is None else decode_chat(v),
-        sender_boost_count=g("sender_boost_count"),
-        sender_business_bot=None if (v := g("sender_business_bot")) is None else decode_user(v),
-        sender_tag=g("sender_tag"),
-        receiver_user=None if (v := g("receiver_user")) is None else decode_user(v),
-        ephemeral_message_id=g("ephemeral_message_id"),
-        date=d["date"],
-        guest_query_id=g("guest_query_id"),
-        business_connection_id=g("business_connection_id"),
-        chat=decode_chat(d["chat"]),
-        forward_origin=None if (v := g("forward_origin")) is None else decode_message_origin(v),
-        is_topic_message=g("is_topic_message"),
-        is_automatic_forward=g("is_automatic_forward"),
-        reply_to_message=None if (v := g("reply_to_message")) is None else decode_message(v),
-        external_reply=None
-        if (v := g("external_reply")) is None
-        else decode_external_reply_info(v),
-        quote=None if (v := g("quote")) is None else decode_text_quote(v),
-        reply_to_story=None if (v := g("reply_to_story")) is None else decode_story(v),
-        reply_to_checklist_task_id=g("reply_to_checklist_task_id"),
-        reply_to_poll_option_id=g("reply_to_poll_option_id"),
-        via_bot=None if (v := g("via_bot")) is None else decode_user(v),
-        guest_bot_caller_user=None
-        if (v := g("guest_bot_caller_user")) is None
-        else decode_user(v),
-        guest_bot_caller_chat=None
-        if (v := g("guest_bot_caller_chat")) is None
-        else decode_chat(v),
-        edit_date=g("edit_date"),
-        has_protected_content=g("has_protected_content"),
-        is_from_offline=g("is_from_offline"),
-        is_paid_post=g("is_paid_post"),
-        media_group_id=g("media_group_id"),
-        author_signature=g("author_signature"),
-        paid_star_count=g("paid_star_count"),
-        text=g("text"),
-        entities=None if (v := g("entities")) is None else [decode_message_entity(x0) for x0 in v],
-        link_preview_options=None
-        if (v := g("link_preview_options")) is None
-        else decode_link_preview_options(v),
-        suggested_post_info=None
-        if (v := g("suggested_post_info")) is None
-        else decode_suggested_post_info(v),
-        effect_id=g("effect_id"),
-        rich_message=None if (v := g("rich_message")) is None else decode_rich_message(v),
-        animation=None if (v := g("animation")) is None else decode_animation(v),
-        audio=None if (v := g("audio")) is None else decode_audio(v),
-        document=None if (v := g("document")) is None else decode_document(v),
-        live_photo=None if (v := g("live_photo")) is None else decode_live_photo(v),
-        paid_media=None if (v := g("paid_media")) is None else decode_paid_media_info(v),
-        photo=None if (v := g("photo")) is None else [decode_photo_size(x0) for x0 in v],
-        sticker=None if (v := g("sticker")) is None else decode_sticker(v),
-        story=None if (v := g("story")) is None else decode_story(v),
-        video=None if (v := g("video")) is None else decode_video(v),
-        video_note=None if (v := g("video_note")) is None else decode_video_note(v),
-        voice=None if (v := g("voice")) is None else decode_voice(v),
-        caption=g("caption"),
-        caption_entities=None
-        if (v := g("caption_entities")) is None
-        else [decode_message_entity(x0) for x0 in v],
-        show_caption_above_media=g("show_caption_above_media"),
-        has_media_spoiler=g("has_media_spoiler"),
-        checklist=None if (v := g("checklist")) is None else decode_checklist(v),
-        contact=None if (v := g("contact")) is None else decode_contact(v),
-        dice=None if (v := g("dice")) is None else decode_dice(v),
-        game=None if (v := g("game")) is None else decode_game(v),
-        poll=None if (v := g("poll")) is None else decode_poll(v),
-        venue=None if (v := g("venue")) is None else decode_venue(v),
-        location=None if (v := g("location")) is None else decode_location(v),
-        new_chat_members=None
-        if (v := g("new_chat_members")) is None
-        else [decode_user(x0) for x0 in v],
-        left_chat_member=None if (v := g("left_chat_member")) is None else decode_user(v),
-        chat_owner_left=None if (v := g("chat_owner_left")) is None else decode_chat_owner_left(v),
-        chat_owner_changed=None
-        if (v := g("chat_owner_changed")) is None
-        else decode_chat_owner_changed(v),
-        new_chat_title=g("new_chat_title"),
-        new_chat_photo=None
-        if (v := g("new_chat_photo")) is None
-        else [decode_photo_size(x0) for x0 in v],
-        delete_chat_photo=g("delete_chat_photo"),
-        group_chat_created=g("group_chat_created"),
-        supergroup_chat_created=g("supergroup_chat_created"),
-        channel_chat_created=g("channel_chat_created"),
-        message_auto_delete_timer_changed=None
-        if (v := g("message_auto_delete_timer_changed")) is None
-        else decode_message_auto_delete_timer_changed(v),
-        migrate_to_chat_id=g("migrate_to_chat_id"),
-        migrate_from_chat_id=g("migrate_from_chat_id"),
-        pinned_message=None
-        if (v := g("pinned_message")) is None
-        else decode_maybe_inaccessible_message(v),
-        invoice=None if (v := g("invoice")) is None else decode_invoice(v),
-        successful_payment=None
-        if (v := g("successful_payment")) is None
-        else decode_successful_payment(v),
-        refunded_payment=None
-        if (v := g("refunded_payment")) is None
-        else decode_refunded_payment(v),
-        users_shared=None if (v := g("users_shared")) is None else decode_users_shared(v),
-        chat_shared=None if (v := g("chat_shared")) is None else decode_chat_shared(v),
-        gift=None if (v := g("gift")) is None else decode_gift_info(v),
-        unique_gift=None if (v := g("unique_gift")) is None else decode_unique_gift_info(v),
-        gift_upgrade_sent=None if (v := g("gift_upgrade_sent")) is None else decode_gift_info(v),
-        connected_website=g("connected_website"),
-        write_access_allowed=None
-        if (v := g("write_access_allowed")) is None
-        else decode_write_access_allowed(v),
-        passport_data=None if (v := g("passport_data")) is None else decode_passport_data(v),
-        proximity_alert_triggered=None
-        if (v := g("proximity_alert_triggered")) is None
-        else decode_proximity_alert_triggered(v),
-        boost_added=None if (v := g("boost_added")) is None else decode_chat_boost_added(v),
-        chat_background_set=None
-        if (v := g("chat_background_set")) is None
-        else decode_chat_background(v),
-        checklist_tasks_done=None
-        if (v := g("checklist_tasks_done")) is None
-        else decode_checklist_tasks_done(v),
-        checklist_tasks_added=None
-        if (v := g("checklist_tasks_added")) is None
-        else decode_checklist_tasks_added(v),
-        community_chat_added=None
-        if (v := g("community_chat_added")) is None
-        else decode_community_chat_added(v),
-        community_chat_removed=None
-        if (v := g("community_chat_removed")) is None
-        else decode_community_chat_removed(v),
-        direct_message_price_changed=None
-        if (v := g("direct_message_price_changed")) is None
-        else decode_direct_message_price_changed(v),
-        forum_topic_created=None
-        if (v := g("forum_topic_created")) is None
-        else decode_forum_topic_created(v),
-        forum_topic_edited=None
-        if (v := g("forum_topic_edited")) is None
-        else decode_forum_topic_edited(v),
-        forum_topic_closed=None
-        if (v := g("forum_topic_closed")) is None
-        else decode_forum_topic_closed(v),
-        forum_topic_reopened=None
-        if (v := g("forum_topic_reopened")) is None
-        else decode_forum_topic_reopened(v),
-        general_forum_topic_hidden=None
-        if (v := g("general_forum_topic_hidden")) is None
-        else decode_general_forum_topic_hidden(v),
-        general_forum_topic_unhidden=None
-        if (v := g("general_forum_topic_unhidden")) is None
-        else decode_general_forum_topic_unhidden(v),
-        giveaway_created=None
-        if (v := g("giveaway_created")) is None
-        else decode_giveaway_created(v),
-        giveaway=None if (v := g("giveaway")) is None else decode_giveaway(v),
-        giveaway_winners=None
-        if (v := g("giveaway_winners")) is None
-        else decode_giveaway_winners(v),
-        giveaway_completed=None
-        if (v := g("giveaway_completed")) is None
-        else decode_giveaway_completed(v),
-        managed_bot_created=None
-        if (v := g("managed_bot_created")) is None
-        else decode_managed_bot_created(v),
-        paid_message_price_changed=None
-        if (v := g("paid_message_price_changed")) is None
-        else decode_paid_message_price_changed(v),
-        poll_option_added=None
-        if (v := g("poll_option_added")) is None
-        else decode_poll_option_added(v),
-        poll_option_deleted=None
-        if (v := g("poll_option_deleted")) is None
-        else decode_poll_option_deleted(v),
-        suggested_post_approved=None
-        if (v := g("suggested_post_approved")) is None
-        else decode_suggested_post_approved(v),
-        suggested_post_approval_failed=None
-        if (v := g("suggested_post_approval_failed")) is None
-        else decode_suggested_post_approval_failed(v),
-        suggested_post_declined=None
-        if (v := g("suggested_post_declined")) is None
-        else decode_suggested_post_declined(v),
-        suggested_post_paid=None
-        if (v := g("suggested_post_paid")) is None
-        else decode_suggested_post_paid(v),
-        suggested_post_refunded=None
-        if (v := g("suggested_post_refunded")) is None
-        else decode_suggested_post_refunded(v),
-        video_chat_scheduled=None
-        if (v := g("video_chat_scheduled")) is None
-        else decode_video_chat_scheduled(v),
-        video_chat_started=None
-        if (v := g("video_chat_started")) is None
-        else decode_video_chat_started(v),
-        video_chat_ended=None
-        if (v := g("video_chat_ended")) is None
-        else decode_video_chat_ended(v),
-        video_chat_participants_invited=None
-        if (v := g("video_chat_participants_invited")) is None
-        else decode_video_chat_participants_invited(v),
-        web_app_data=None if (v := g("web_app_data")) is None else decode_web_app_data(v),
-        reply_markup=None
-        if (v := g("reply_markup")) is None
-        else decode_inline_keyboard_markup(v),
-    )
+    return _build(Message, d, *_MESSAGE)
 
 
 def decode_message_id(d: Json) -> MessageId:
-    return MessageId(
-        message_id=d["message_id"],
-    )
+    return _build(MessageId, d, *_MESSAGE_ID)
 
 
 def decode_inaccessible_message(d: Json) -> InaccessibleMessage:
-    return InaccessibleMessage(
-        chat=decode_chat(d["chat"]),
-        message_id=d["message_id"],
-        date=d["date"],
-    )
+    return _build(InaccessibleMessage, d, *_INACCESSIBLE_MESSAGE)
 
 
 def decode_message_entity(d: Json) -> MessageEntity:
-    g = d.get
-    return MessageEntity(
-        type=d["type"],
-        offset=d["offset"],
-        length=d["length"],
-        url=g("url"),
-        user=None if (v := g("user")) is None else decode_user(v),
-        language=g("language"),
-        custom_emoji_id=g("custom_emoji_id"),
-        unix_time=g("unix_time"),
-        date_time_format=g("date_time_format"),
-    )
+    return _build(MessageEntity, d, *_MESSAGE_ENTITY)
 
 
 def decode_text_quote(d: Json) -> TextQuote:
-    g = d.get
-    return TextQuote(
-        text=d["text"],
-        entities=None if (v := g("entities")) is None else [decode_message_entity(x0) for x0 in v],
-        position=d["position"],
-        is_manual=g("is_manual"),
-    )
+    return _build(TextQuote, d, *_TEXT_QUOTE)
 
 
 def decode_external_reply_info(d: Json) -> ExternalReplyInfo:
-    g = d.get
-    return ExternalReplyInfo(
-        origin=decode_message_origin(d["origin"]),
-        chat=None if (v := g("chat")) is None else decode_chat(v),
-        message_id=g("message_id"),
-        link_preview_options=None
-        if (v := g("link_preview_options")) is None
-        else decode_link_preview_options(v),
-        animation=None if (v := g("animation")) is None else decode_animation(v),
-        audio=None if (v := g("audio")) is None else decode_audio(v),
-        document=None if (v := g("document")) is None else decode_document(v),
-        live_photo=None if (v := g("live_photo")) is None else decode_live_photo(v),
-        paid_media=None if (v := g("paid_media")) is None else decode_paid_media_info(v),
-        photo=None if (v := g("photo")) is None else [decode_photo_size(x0) for x0 in v],
-        sticker=None if (v := g("sticker")) is None else decode_sticker(v),
-        story=None if (v := g("story")) is None else decode_story(v),
-        video=None if (v := g("video")) is None else decode_video(v),
-        video_note=None if (v := g("video_note")) is None else decode_video_note(v),
-        voice=None if (v := g("voice")) is None else decode_voice(v),
-        has_media_spoiler=g("has_media_spoiler"),
-        checklist=None if (v := g("checklist")) is None else decode_checklist(v),
-        contact=None if (v := g("contact")) is None else decode_contact(v),
-        dice=None if (v := g("dice")) is None else decode_dice(v),
-        game=None if (v := g("game")) is None else decode_game(v),
-        giveaway=None if (v := g("giveaway")) is None else decode_giveaway(v),
-        giveaway_winners=None
-        if (v := g("giveaway_winners")) is None
-        else decode_giveaway_winners(v),
-        invoice=None if (v := g("invoice")) is None else decode_invoice(v),
-        location=None if (v := g("location")) is None else decode_location(v),
-        poll=None if (v := g("poll")) is None else decode_poll(v),
-        venue=None if (v := g("venue")) is None else decode_venue(v),
-    )
+    return _build(ExternalReplyInfo, d, *_EXTERNAL_REPLY_INFO)
 
 
 def decode_reply_parameters(d: Json) -> ReplyParameters:
-    g = d.get
-    return ReplyParameters(
-        message_id=d["message_id"],
-        chat_id=g("chat_id"),
-        ephemeral_message_id=g("ephemeral_message_id"),
-        allow_sending_without_reply=g("allow_sending_without_reply"),
-        quote=g("quote"),
-        quote_parse_mode=g("quote_parse_mode"),
-        quote_entities=None
-        if (v := g("quote_entities")) is None
-        else [decode_message_entity(x0) for x0 in v],
-        quote_position=g("quote_position"),
-        checklist_task_id=g("checklist_task_id"),
-        poll_option_id=g("poll_option_id"),
-    )
+    return _build(ReplyParameters, d, *_REPLY_PARAMETERS)
 
 
 def decode_message_origin_user(d: Json) -> MessageOriginUser:
-    return MessageOriginUser(
-        type=d["type"],
-        date=d["date"],
-        sender_user=decode_user(d["sender_user"]),
-    )
+    return _build(MessageOriginUser, d, *_MESSAGE_ORIGIN_USER)
 
 
 def decode_message_origin_hidden_user(d: Json) -> MessageOriginHiddenUser:
-    return MessageOriginHiddenUser(
-        type=d["type"],
-        date=d["date"],
-        sender_user_name=d["sender_user_name"],
-    )
+    return _build(MessageOriginHiddenUser, d, *_MESSAGE_ORIGIN_HIDDEN_USER)
 
 
 def decode_message_origin_chat(d: Json) -> MessageOriginChat:
-    g = d.get
-    return MessageOriginChat(
-        type=d["type"],
-        date=d["date"],
-        sender_chat=decode_chat(d["sender_chat"]),
-        author_signature=g("author_signature"),
-    )
+    return _build(MessageOriginChat, d, *_MESSAGE_ORIGIN_CHAT)
 
 
 def decode_message_origin_channel(d: Json) -> MessageOriginChannel:
-    g = d.get
-    return MessageOriginChannel(
-        type=d["type"],
-        date=d["date"],
-        chat=decode_chat(d["chat"]),
-        message_id=d["message_id"],
-        author_signature=g("author_signature"),
-    )
+    return _build(MessageOriginChannel, d, *_MESSAGE_ORIGIN_CHANNEL)
 
 
 def decode_photo_size(d: Json) -> PhotoSize:
-    g = d.get
-    return PhotoSize(
-        file_id=d["file_id"],
-        file_unique_id=d["file_unique_id"],
-        width=d["width"],
-        height=d["height"],
-        file_size=g("file_size"),
-    )
+    return _build(PhotoSize, d, *_PHOTO_SIZE)
 
 
 def decode_animation(d: Json) -> Animation:
-    g = d.get
-    return Animation(
-        file_id=d["file_id"],
-        file_unique_id=d["file_unique_id"],
-        width=d["width"],
-        height=d["height"],
-        duration=d["duration"],
-        thumbnail=None if (v := g("thumbnail")) is None else decode_photo_size(v),
-        file_name=g("file_name"),
-        mime_type=g("mime_type"),
-        file_size=g("file_size"),
-    )
+    return _build(Animation, d, *_ANIMATION)
 
 
 def decode_audio(d: Json) -> Audio:
-    g = d.get
-    return Audio(
-        file_id=d["file_id"],
-        file_unique_id=d["file_unique_id"],
-        duration=d["duration"],
-        performer=g("performer"),
-        title=g("title"),
-        file_name=g("file_name"),
-        mime_type=g("mime_type"),
-        file_size=g("file_size"),
-        thumbnail=None if (v := g("thumbnail")) is None else decode_photo_size(v),
-    )
+    return _build(Audio, d, *_AUDIO)
 
 
 def decode_document(d: Json) -> Document:
-    g = d.get
-    return Document(
-        file_id=d["file_id"],
-        file_unique_id=d["file_unique_id"],
-        thumbnail=None if (v := g("thumbnail")) is None else decode_photo_size(v),
-        file_name=g("file_name"),
-        mime_type=g("mime_type"),
-        file_size=g("file_size"),
-    )
+    return _build(Document, d, *_DOCUMENT)
 
 
 def decode_live_photo(d: Json) -> LivePhoto:
-    g = d.get
-    return LivePhoto(
-        photo=None if (v := g("photo")) is None else [decode_photo_size(x0) for x0 in v],
-        file_id=d["file_id"],
-        file_unique_id=d["file_unique_id"],
-        width=d["width"],
-        height=d["height"],
-        duration=d["duration"],
-        mime_type=g("mime_type"),
-        file_size=g("file_size"),
-    )
+    return _build(LivePhoto, d, *_LIVE_PHOTO)
 
 
 def decode_story(d: Json) -> Story:
-    return Story(
-        chat=decode_chat(d["chat"]),
-        id=d["id"],
-    )
+    return _build(Story, d, *_STORY)
 
 
 def decode_video_quality(d: Json) -> VideoQuality:
-    g = d.get
-    return VideoQuality(
-        file_id=d["file_id"],
-        file_unique_id=d["file_unique_id"],
-        width=d["width"],
-        height=d["height"],
-        codec=d["codec"],
-        file_size=g("file_size"),
-    )
+    return _build(VideoQuality, d, *_VIDEO_QUALITY)
 
 
 def decode_video(d: Json) -> Video:
-    g = d.get
-    return Video(
-        file_id=d["file_id"],
-        file_unique_id=d["file_unique_id"],
-        width=d["width"],
-        height=d["height"],
-        duration=d["duration"],
-        thumbnail=None if (v := g("thumbnail")) is None else decode_photo_size(v),
-        cover=None if (v := g("cover")) is None else [decode_photo_size(x0) for x0 in v],
-        start_timestamp=g("start_timestamp"),
-        qualities=None
-        if (v := g("qualities")) is None
-        else [decode_video_quality(x0) for x0 in v],
-        file_name=g("file_name"),
-        mime_type=g("mime_type"),
-        file_size=g("file_size"),
-    )
+    return _build(Video, d, *_VIDEO)
 
 
 def decode_video_note(d: Json) -> VideoNote:
-    g = d.get
-    return VideoNote(
-        file_id=d["file_id"],
-        file_unique_id=d["file_unique_id"],
-        length=d["length"],
-        duration=d["duration"],
-        thumbnail=None if (v := g("thumbnail")) is None else decode_photo_size(v),
-        file_size=g("file_size"),
-    )
+    return _build(VideoNote, d, *_VIDEO_NOTE)
 
 
 def decode_voice(d: Json) -> Voice:
-    g = d.get
-    return Voice(
-        file_id=d["file_id"],
-        file_unique_id=d["file_unique_id"],
-        duration=d["duration"],
-        mime_type=g("mime_type"),
-        file_size=g("file_size"),
-    )
+    return _build(Voice, d, *_VOICE)
 
 
 def decode_paid_media_info(d: Json) -> PaidMediaInfo:
-    return PaidMediaInfo(
-        star_count=d["star_count"],
-        paid_media=[decode_paid_media(x0) for x0 in d["paid_media"]],
-    )
+    return _build(PaidMediaInfo, d, *_PAID_MEDIA_INFO)
 
 
 def decode_paid_media_live_photo(d: Json) -> PaidMediaLivePhoto:
-    return PaidMediaLivePhoto(
-        type=d["type"],
-        live_photo=decode_live_photo(d["live_photo"]),
-    )
+    return _build(PaidMediaLivePhoto, d, *_PAID_MEDIA_LIVE_PHOTO)
 
 
 def decode_paid_media_photo(d: Json) -> PaidMediaPhoto:
-    return PaidMediaPhoto(
-        type=d["type"],
-        photo=[decode_photo_size(x0) for x0 in d["photo"]],
-    )
+    return _build(PaidMediaPhoto, d, *_PAID_MEDIA_PHOTO)
 
 
 def decode_paid_media_preview(d: Json) -> PaidMediaPreview:
-    g = d.get
-    return PaidMediaPreview(
-        type=d["type"],
-        width=g("width"),
-        height=g("height"),
-        duration=g("duration"),
-    )
+    return _build(PaidMediaPreview, d, *_PAID_MEDIA_PREVIEW)
 
 
 def decode_paid_media_video(d: Json) -> PaidMediaVideo:
-    return PaidMediaVideo(
-        type=d["type"],
-        video=decode_video(d["video"]),
-    )
+    return _build(PaidMediaVideo, d, *_PAID_MEDIA_VIDEO)
 
 
 def decode_contact(d: Json) -> Contact:
-    g = d.get
-    return Contact(
-        phone_number=d["phone_number"],
-        first_name=d["first_name"],
-        last_name=g("last_name"),
-        user_id=g("user_id"),
-        vcard=g("vcard"),
-    )
+    return _build(Contact, d, *_CONTACT)
 
 
 def decode_dice(d: Json) -> Dice:
-    return Dice(
-        emoji=d["emoji"],
-        value=d["value"],
-    )
+    return _build(Dice, d, *_DICE)
 
 
 def decode_link(d: Json) -> Link:
-    return Link(
-        url=d["url"],
-    )
+    return _build(Link, d, *_LINK)
 
 
 def decode_poll_media(d: Json) -> PollMedia:
-    g = d.get
-    return PollMedia(
-        animation=None if (v := g("animation")) is None else decode_animation(v),
-        audio=None if (v := g("audio")) is None else decode_audio(v),
-        document=None if (v := g("document")) is None else decode_document(v),
-        link=None if (v := g("link")) is None else decode_link(v),
-        live_photo=None if (v := g("live_photo")) is None else decode_live_photo(v),
-        location=None if (v := g("location")) is None else decode_location(v),
-        photo=None if (v := g("photo")) is None else [decode_photo_size(x0) for x0 in v],
-        sticker=None if (v := g("sticker")) is None else decode_sticker(v),
-        venue=None if (v := g("venue")) is None else decode_venue(v),
-        video=None if (v := g("video")) is None else decode_video(v),
-    )
+    return _build(PollMedia, d, *_POLL_MEDIA)
 
 
 def decode_poll_option(d: Json) -> PollOption:
-    g = d.get
-    return PollOption(
-        persistent_id=d["persistent_id"],
-        text=d["text"],
-        text_entities=None
-        if (v := g("text_entities")) is None
-        else [decode_message_entity(x0) for x0 in v],
-        media=None if (v := g("media")) is None else decode_poll_media(v),
-        voter_count=d["voter_count"],
-        added_by_user=None if (v := g("added_by_user")) is None else decode_user(v),
-        added_by_chat=None if (v := g("added_by_chat")) is None else decode_chat(v),
-        addition_date=g("addition_date"),
-    )
+    return _build(PollOption, d, *_POLL_OPTION)
 
 
 def decode_input_poll_option(d: Json) -> InputPollOption:
-    g = d.get
-    return InputPollOption(
-        text=d["text"],
-        text_parse_mode=g("text_parse_mode"),
-        text_entities=None
-        if (v := g("text_entities")) is None
-        else [decode_message_entity(x0) for x0 in v],
-        media=None if (v := g("media")) is None else decode_input_poll_option_media(v),
-    )
+    return _build(InputPollOption, d, *_INPUT_POLL_OPTION)
 
 
 def decode_poll_answer(d: Json) -> PollAnswer:
-    g = d.get
-    return PollAnswer(
-        poll_id=d["poll_id"],
-        voter_chat=None if (v := g("voter_chat")) is None else decode_chat(v),
-        user=None if (v := g("user")) is None else decode_user(v),
-        option_ids=d["option_ids"],
-        option_persistent_ids=d["option_persistent_ids"],
-    )
+    return _build(PollAnswer, d, *_POLL_ANSWER)
 
 
 def decode_poll(d: Json) -> Poll:
-    g = d.get
-    return Poll(
-        id=d["id"],
-        question=d["question"],
-        question_entities=None
-        if (v := g("question_entities")) is None
-        else [decode_message_entity(x0) for x0 in v],
-        options=[decode_poll_option(x0) for x0 in d["options"]],
-        total_voter_count=d["total_voter_count"],
-        is_closed=d["is_closed"],
-        is_anonymous=d["is_anonymous"],
-        type=d["type"],
-        allows_multiple_answers=d["allows_multiple_answers"],
-        allows_revoting=d["allows_revoting"],
-        members_only=d["members_only"],
-        country_codes=g("country_codes"),
-        correct_option_ids=g("correct_option_ids"),
-        explanation=g("explanation"),
-        explanation_entities=None
-        if (v := g("explanation_entities")) is None
-        else [decode_message_entity(x0) for x0 in v],
-        explanation_media=None if (v := g("explanation_media")) is None else decode_poll_media(v),
-        open_period=g("open_period"),
-        close_date=g("close_date"),
-        description=g("description"),
-        description_entities=None
-        if (v := g("description_entities")) is None
-        else [decode_message_entity(x0) for x0 in v],
-        media=None if (v := g("media")) is None else decode_poll_media(v),
-    )
+    return _build(Poll, d, *_POLL)
 
 
 def decode_checklist_task(d: Json) -> ChecklistTask:
-    g = d.get
-    return ChecklistTask(
-        id=d["id"],
-        text=d["text"],
-        text_entities=None
-        if (v := g("text_entities")) is None
-        else [decode_message_entity(x0) for x0 in v],
-        completed_by_user=None if (v := g("completed_by_user")) is None else decode_user(v),
-        completed_by_chat=None if (v := g("completed_by_chat")) is None else decode_chat(v),
-        completion_date=g("completion_date"),
-    )
+    return _build(ChecklistTask, d, *_CHECKLIST_TASK)
 
 
 def decode_checklist(d: Json) -> Checklist:
-    g = d.get
-    return Checklist(
-        title=d["title"],
-        title_entities=None
-        if (v := g("title_entities")) is None
-        else [decode_message_entity(x0) for x0 in v],
-        tasks=[decode_checklist_task(x0) for x0 in d["tasks"]],
-        others_can_add_tasks=g("others_can_add_tasks"),
-        others_can_mark_tasks_as_done=g("others_can_mark_tasks_as_done"),
-    )
+    return _build(Checklist, d, *_CHECKLIST)
 
 
 def decode_input_checklist_task(d: Json) -> InputChecklistTask:
-    g = d.get
-    return InputChecklistTask(
-        id=d["id"],
-        text=d["text"],
-        parse_mode=g("parse_mode"),
-        text_entities=None
-        if (v := g("text_entities")) is None
-        else [decode_message_entity(x0) for x0 in v],
-    )
+    return _build(InputChecklistTask, d, *_INPUT_CHECKLIST_TASK)
 
 
 def decode_input_checklist(d: Json) -> InputChecklist:
-    g = d.get
-    return InputChecklist(
-        title=d["title"],
-        parse_mode=g("parse_mode"),
-        title_entities=None
-        if (v := g("title_entities")) is None
-        else [decode_message_entity(x0) for x0 in v],
-        tasks=[decode_input_checklist_task(x0) for x0 in d["tasks"]],
-        others_can_add_tasks=g("others_can_add_tasks"),
-        others_can_mark_tasks_as_done=g("others_can_mark_tasks_as_done"),
-    )
+    return _build(InputChecklist, d, *_INPUT_CHECKLIST)
 
 
 def decode_location(d: Json) -> Location:
-    g = d.get
-    return Location(
-        latitude=d["latitude"],
-        longitude=d["longitude"],
-        horizontal_accuracy=g("horizontal_accuracy"),
-        live_period=g("live_period"),
-        heading=g("heading"),
-        proximity_alert_radius=g("proximity_alert_radius"),
-    )
+    return _build(Location, d, *_LOCATION)
 
 
 def decode_venue(d: Json) -> Venue:
-    g = d.get
-    return Venue(
-        location=decode_location(d["location"]),
-        title=d["title"],
-        address=d["address"],
-        foursquare_id=g("foursquare_id"),
-        foursquare_type=g("foursquare_type"),
-        google_place_id=g("google_place_id"),
-        google_place_type=g("google_place_type"),
-    )
+    return _build(Venue, d, *_VENUE)
 
 
 def decode_web_app_data(d: Json) -> WebAppData:
-    return WebAppData(
-        data=d["data"],
-        button_text=d["button_text"],
-    )
+    return _build(WebAppData, d, *_WEB_APP_DATA)
 
 
 def decode_proximity_alert_triggered(d: Json) -> ProximityAlertTriggered:
-    return ProximityAlertTriggered(
-        traveler=decode_user(d["traveler"]),
-        watcher=decode_user(d["watcher"]),
-        distance=d["distance"],
-    )
+    return _build(ProximityAlertTriggered, d, *_PROXIMITY_ALERT_TRIGGERED)
 
 
 def decode_message_auto_delete_timer_changed(d: Json) -> MessageAutoDeleteTimerChanged:
-    return MessageAutoDeleteTimerChanged(
-        message_auto_delete_time=d["message_auto_delete_time"],
-    )
+    return _build(MessageAutoDeleteTimerChanged, d, *_MESSAGE_AUTO_DELETE_TIMER_CHANGED)
 
 
 def decode_managed_bot_created(d: Json) -> ManagedBotCreated:
-    return ManagedBotCreated(
-        bot=decode_user(d["bot"]),
-    )
+    return _build(ManagedBotCreated, d, *_MANAGED_BOT_CREATED)
 
 
 def decode_managed_bot_updated(d: Json) -> ManagedBotUpdated:
-    return ManagedBotUpdated(
-        user=decode_user(d["user"]),
-        bot=decode_user(d["bot"]),
-    )
+    return _build(ManagedBotUpdated, d, *_MANAGED_BOT_UPDATED)
 
 
 def decode_bot_subscription_updated(d: Json) -> BotSubscriptionUpdated:
-    return BotSubscriptionUpdated(
-        user=decode_user(d["user"]),
-        invoice_payload=d["invoice_payload"],
-        state=d["state"],
-    )
+    return _build(BotSubscriptionUpdated, d, *_BOT_SUBSCRIPTION_UPDATED)
 
 
 def decode_poll_option_added(d: Json) -> PollOptionAdded:
-    g = d.get
-    return PollOptionAdded(
-        poll_message=None
-        if (v := g("poll_message")) is None
-        else decode_maybe_inaccessible_message(v),
-        option_persistent_id=d["option_persistent_id"],
-        option_text=d["option_text"],
-        option_text_entities=None
-        if (v := g("option_text_entities")) is None
-        else [decode_message_entity(x0) for x0 in v],
-    )
+    return _build(PollOptionAdded, d, *_POLL_OPTION_ADDED)
 
 
 def decode_poll_option_deleted(d: Json) -> PollOptionDeleted:
-    g = d.get
-    return PollOptionDeleted(
-        poll_message=None
-        if (v := g("poll_message")) is None
-        else decode_maybe_inaccessible_message(v),
-        option_persistent_id=d["option_persistent_id"],
-        option_text=d["option_text"],
-        option_text_entities=None
-        if (v := g("option_text_entities")) is None
-        else [decode_message_entity(x0) for x0 in v],
-    )
+    return _build(PollOptionDeleted, d, *_POLL_OPTION_DELETED)
 
 
 def decode_chat_boost_added(d: Json) -> ChatBoostAdded:
-    return ChatBoostAdded(
-        boost_count=d["boost_count"],
-    )
+    return _build(ChatBoostAdded, d, *_CHAT_BOOST_ADDED)
 
 
 def decode_background_fill_solid(d: Json) -> BackgroundFillSolid:
-    return BackgroundFillSolid(
-        type=d["type"],
-        color=d["color"],
-    )
+    return _build(BackgroundFillSolid, d, *_BACKGROUND_FILL_SOLID)
 
 
 def decode_background_fill_gradient(d: Json) -> BackgroundFillGradient:
-    return BackgroundFillGradient(
-        type=d["type"],
-        top_color=d["top_color"],
-        bottom_color=d["bottom_color"],
-        rotation_angle=d["rotation_angle"],
-    )
+    return _build(BackgroundFillGradient, d, *_BACKGROUND_FILL_GRADIENT)
 
 
 def decode_background_fill_freeform_gradient(d: Json) -> BackgroundFillFreeformGradient:
-    return BackgroundFillFreeformGradient(
-        type=d["type"],
-        colors=d["colors"],
-    )
+    return _build(BackgroundFillFreeformGradient, d, *_BACKGROUND_FILL_FREEFORM_GRADIENT)
 
 
 def decode_background_type_fill(d: Json) -> BackgroundTypeFill:
-    return BackgroundTypeFill(
-        type=d["type"],
-        fill=decode_background_fill(d["fill"]),
-        dark_theme_dimming=d["dark_theme_dimming"],
-    )
+    return _build(BackgroundTypeFill, d, *_BACKGROUND_TYPE_FILL)
 
 
 def decode_background_type_wallpaper(d: Json) -> BackgroundTypeWallpaper:
-    g = d.get
-    return BackgroundTypeWallpaper(
-        type=d["type"],
-        document=decode_document(d["document"]),
-        dark_theme_dimming=d["dark_theme_dimming"],
-        is_blurred=g("is_blurred"),
-        is_moving=g("is_moving"),
-    )
+    return _build(BackgroundTypeWallpaper, d, *_BACKGROUND_TYPE_WALLPAPER)
 
 
 def decode_background_type_pattern(d: Json) -> BackgroundTypePattern:
-    g = d.get
-    return BackgroundTypePattern(
-        type=d["type"],
-        document=decode_document(d["document"]),
-        fill=decode_background_fill(d["fill"]),
-        intensity=d["intensity"],
-        is_inverted=g("is_inverted"),
-        is_moving=g("is_moving"),
-    )
+    return _build(BackgroundTypePattern, d, *_BACKGROUND_TYPE_PATTERN)
 
 
 def decode_background_type_chat_theme(d: Json) -> BackgroundTypeChatTheme:
-    return BackgroundTypeChatTheme(
-        type=d["type"],
-        theme_name=d["theme_name"],
-    )
+    return _build(BackgroundTypeChatTheme, d, *_BACKGROUND_TYPE_CHAT_THEME)
 
 
 def decode_chat_background(d: Json) -> ChatBackground:
-    return ChatBackground(
-        type=decode_background_type(d["type"]),
-    )
+    return _build(ChatBackground, d, *_CHAT_BACKGROUND)
 
 
 def decode_checklist_tasks_done(d: Json) -> ChecklistTasksDone:
-    g = d.get
-    return ChecklistTasksDone(
-        checklist_message=None if (v := g("checklist_message")) is None else decode_message(v),
-        marked_as_done_task_ids=g("marked_as_done_task_ids"),
-        marked_as_not_done_task_ids=g("marked_as_not_done_task_ids"),
-    )
+    return _build(ChecklistTasksDone, d, *_CHECKLIST_TASKS_DONE)
 
 
 def decode_checklist_tasks_added(d: Json) -> ChecklistTasksAdded:
-    g = d.get
-    return ChecklistTasksAdded(
-        checklist_message=None if (v := g("checklist_message")) is None else decode_message(v),
-        tasks=[decode_checklist_task(x0) for x0 in d["tasks"]],
-    )
+    return _build(ChecklistTasksAdded, d, *_CHECKLIST_TASKS_ADDED)
 
 
 def decode_community_chat_added(d: Json) -> CommunityChatAdded:
-    return CommunityChatAdded(
-        community=decode_community(d["community"]),
-    )
+    return _build(CommunityChatAdded, d, *_COMMUNITY_CHAT_ADDED)
 
 
 def decode_community_chat_removed(d: Json) -> CommunityChatRemoved:
-    if not isinstance(d, dict):
-        raise TypeError("expected an object")
-    return CommunityChatRemoved()
+    return _build(CommunityChatRemoved, d, *_COMMUNITY_CHAT_REMOVED)
 
 
 def decode_forum_topic_created(d: Json) -> ForumTopicCreated:
-    g = d.get
-    return ForumTopicCreated(
-        name=d["name"],
-        icon_color=d["icon_color"],
-        icon_custom_emoji_id=g("icon_custom_emoji_id"),
-        is_name_implicit=g("is_name_implicit"),
-    )
+    return _build(ForumTopicCreated, d, *_FORUM_TOPIC_CREATED)
 
 
 def decode_forum_topic_closed(d: Json) -> ForumTopicClosed:
-    if not isinstance(d, dict):
-        raise TypeError("expected an object")
-    return ForumTopicClosed()
+    return _build(ForumTopicClosed, d, *_FORUM_TOPIC_CLOSED)
 
 
 def decode_forum_topic_edited(d: Json) -> ForumTopicEdited:
-    g = d.get
-    return ForumTopicEdited(
-        name=g("name"),
-        icon_custom_emoji_id=g("icon_custom_emoji_id"),
-    )
+    return _build(ForumTopicEdited, d, *_FORUM_TOPIC_EDITED)
 
 
 def decode_forum_topic_reopened(d: Json) -> ForumTopicReopened:
-    if not isinstance(d, dict):
-        raise TypeError("expected an object")
-    return ForumTopicReopened()
+    return _build(ForumTopicReopened, d, *_FORUM_TOPIC_REOPENED)
 
 
 def decode_general_forum_topic_hidden(d: Json) -> GeneralForumTopicHidden:
-    if not isinstance(d, dict):
-        raise TypeError("expected an object")
-    return GeneralForumTopicHidden()
+    return _build(GeneralForumTopicHidden, d, *_GENERAL_FORUM_TOPIC_HIDDEN)
 
 
 def decode_general_forum_topic_unhidden(d: Json) -> GeneralForumTopicUnhidden:
-    if not isinstance(d, dict):
-        raise TypeError("expected an object")
-    return GeneralForumTopicUnhidden()
+    return _build(GeneralForumTopicUnhidden, d, *_GENERAL_FORUM_TOPIC_UNHIDDEN)
 
 
 def decode_shared_user(d: Json) -> SharedUser:
-    g = d.get
-    return SharedUser(
-        user_id=d["user_id"],
-        first_name=g("first_name"),
-        last_name=g("last_name"),
-        username=g("username"),
-        photo=None if (v := g("photo")) is None else [decode_photo_size(x0) for x0 in v],
-    )
+    return _build(SharedUser, d, *_SHARED_USER)
 
 
 def decode_users_shared(d: Json) -> UsersShared:
-    return UsersShared(
-        request_id=d["request_id"],
-        users=[decode_shared_user(x0) for x0 in d["users"]],
-    )
+    return _build(UsersShared, d, *_USERS_SHARED)
 
 
 def decode_chat_shared(d: Json) -> ChatShared:
-    g = d.get
-    return ChatShared(
-        request_id=d["request_id"],
-        chat_id=d["chat_id"],
-        title=g("title"),
-        username=g("username"),
-        photo=None if (v := g("photo")) is None else [decode_photo_size(x0) for x0 in v],
-    )
+    return _build(ChatShared, d, *_CHAT_SHARED)
 
 
 def decode_write_access_allowed(d: Json) -> WriteAccessAllowed:
-    g = d.get
-    return WriteAccessAllowed(
-        from_request=g("from_request"),
-        web_app_name=g("web_app_name"),
-        from_attachment_menu=g("from_attachment_menu"),
-    )
+    return _build(WriteAccessAllowed, d, *_WRITE_ACCESS_ALLOWED)
 
 
 def decode_video_chat_scheduled(d: Json) -> VideoChatScheduled:
-    return VideoChatScheduled(
-        start_date=d["start_date"],
-    )
+    return _build(VideoChatScheduled, d, *_VIDEO_CHAT_SCHEDULED)
 
 
 def decode_video_chat_started(d: Json) -> VideoChatStarted:
-    if not isinstance(d, dict):
-        raise TypeError("expected an object")
-    return VideoChatStarted()
+    return _build(VideoChatStarted, d, *_VIDEO_CHAT_STARTED)
 
 
 def decode_video_chat_ended(d: Json) -> VideoChatEnded:
-    return VideoChatEnded(
-        duration=d["duration"],
-    )
+    return _build(VideoChatEnded, d, *_VIDEO_CHAT_ENDED)
 
 
 def decode_video_chat_participants_invited(d: Json) -> VideoChatParticipantsInvited:
-    return VideoChatParticipantsInvited(
-        users=[decode_user(x0) for x0 in d["users"]],
-    )
+    return _build(VideoChatParticipantsInvited, d, *_VIDEO_CHAT_PARTICIPANTS_INVITED)
 
 
 def decode_paid_message_price_changed(d: Json) -> PaidMessagePriceChanged:
-    return PaidMessagePriceChanged(
-        paid_message_star_count=d["paid_message_star_count"],
-    )
+    return _build(PaidMessagePriceChanged, d, *_PAID_MESSAGE_PRICE_CHANGED)
 
 
 def decode_direct_message_price_changed(d: Json) -> DirectMessagePriceChanged:
-    g = d.get
-    return DirectMessagePriceChanged(
-        are_direct_messages_enabled=d["are_direct_messages_enabled"],
-        direct_message_star_count=g("direct_message_star_count"),
-    )
+    return _build(DirectMessagePriceChanged, d, *_DIRECT_MESSAGE_PRICE_CHANGED)
 
 
 def decode_suggested_post_approved(d: Json) -> SuggestedPostApproved:
-    g = d.get
-    return SuggestedPostApproved(
-        suggested_post_message=None
-        if (v := g("suggested_post_message")) is None
-        else decode_message(v),
-        price=None if (v := g("price")) is None else decode_suggested_post_price(v),
-        send_date=d["send_date"],
-    )
+    return _build(SuggestedPostApproved, d, *_SUGGESTED_POST_APPROVED)
 
 
 def decode_suggested_post_approval_failed(d: Json) -> SuggestedPostApprovalFailed:
-    g = d.get
-    return SuggestedPostApprovalFailed(
-        suggested_post_message=None
-        if (v := g("suggested_post_message")) is None
-        else decode_message(v),
-        price=decode_suggested_post_price(d["price"]),
-    )
+    return _build(SuggestedPostApprovalFailed, d, *_SUGGESTED_POST_APPROVAL_FAILED)
 
 
 def decode_suggested_post_declined(d: Json) -> SuggestedPostDeclined:
-    g = d.get
-    return SuggestedPostDeclined(
-        suggested_post_message=None
-        if (v := g("suggested_post_message")) is None
-        else decode_message(v),
-        comment=g("comment"),
-    )
+    return _build(SuggestedPostDeclined, d, *_SUGGESTED_POST_DECLINED)
 
 
 def decode_suggested_post_paid(d: Json) -> SuggestedPostPaid:
-    g = d.get
-    return SuggestedPostPaid(
-        suggested_post_message=None
-        if (v := g("suggested_post_message")) is None
-        else decode_message(v),
-        currency=d["currency"],
-        amount=g("amount"),
-        star_amount=None if (v := g("star_amount")) is None else decode_star_amount(v),
-    )
+    return _build(SuggestedPostPaid, d, *_SUGGESTED_POST_PAID)
 
 
 def decode_suggested_post_refunded(d: Json) -> SuggestedPostRefunded:
-    g = d.get
-    return SuggestedPostRefunded(
-        suggested_post_message=None
-        if (v := g("suggested_post_message")) is None
-        else decode_message(v),
-        reason=d["reason"],
-    )
+    return _build(SuggestedPostRefunded, d, *_SUGGESTED_POST_REFUNDED)
 
 
 def decode_giveaway_created(d: Json) -> GiveawayCreated:
-    g = d.get
-    return GiveawayCreated(
-        prize_star_count=g("prize_star_count"),
-    )
+    return _build(GiveawayCreated, d, *_GIVEAWAY_CREATED)
 
 
 def decode_giveaway(d: Json) -> Giveaway:
-    g = d.get
-    return Giveaway(
-        chats=[decode_chat(x0) for x0 in d["chats"]],
-        winners_selection_date=d["winners_selection_date"],
-        winner_count=d["winner_count"],
-        only_new_members=g("only_new_members"),
-        has_public_winners=g("has_public_winners"),
-        prize_description=g("prize_description"),
-        country_codes=g("country_codes"),
-        prize_star_count=g("prize_star_count"),
-        premium_subscription_month_count=g("premium_subscription_month_count"),
-    )
+    return _build(Giveaway, d, *_GIVEAWAY)
 
 
 def decode_giveaway_winners(d: Json) -> GiveawayWinners:
-    g = d.get
-    return GiveawayWinners(
-        chat=decode_chat(d["chat"]),
-        giveaway_message_id=d["giveaway_message_id"],
-        winners_selection_date=d["winners_selection_date"],
-        winner_count=d["winner_count"],
-        winners=[decode_user(x0) for x0 in d["winners"]],
-        additional_chat_count=g("additional_chat_count"),
-        prize_star_count=g("prize_star_count"),
-        premium_subscription_month_count=g("premium_subscription_month_count"),
-        unclaimed_prize_count=g("unclaimed_prize_count"),
-        only_new_members=g("only_new_members"),
-        was_refunded=g("was_refunded"),
-        prize_description=g("prize_description"),
-    )
+    return _build(GiveawayWinners, d, *_GIVEAWAY_WINNERS)
 
 
 def decode_giveaway_completed(d: Json) -> GiveawayCompleted:
-    g = d.get
-    return GiveawayCompleted(
-        winner_count=d["winner_count"],
-        unclaimed_prize_count=g("unclaimed_prize_count"),
-        giveaway_message=None if (v := g("giveaway_message")) is None else decode_message(v),
-        is_star_giveaway=g("is_star_giveaway"),
-    )
+    return _build(GiveawayCompleted, d, *_GIVEAWAY_COMPLETED)
 
 
 def decode_link_preview_options(d: Json) -> LinkPreviewOptions:
-    g = d.get
-    return LinkPreviewOptions(
-        is_disabled=g("is_disabled"),
-        url=g("url"),
-        prefer_small_media=g("prefer_small_media"),
-        prefer_large_media=g("prefer_large_media"),
-        show_above_text=g("show_above_text"),
-    )
+    return _build(LinkPreviewOptions, d, *_LINK_PREVIEW_OPTIONS)
 
 
 def decode_suggested_post_price(d: Json) -> SuggestedPostPrice:
-    return SuggestedPostPrice(
-        currency=d["currency"],
-        amount=d["amount"],
-    )
+    return _build(SuggestedPostPrice, d, *_SUGGESTED_POST_PRICE)
 
 
 def decode_suggested_post_info(d: Json) -> SuggestedPostInfo:
-    g = d.get
-    return SuggestedPostInfo(
-        state=d["state"],
-        price=None if (v := g("price")) is None else decode_suggested_post_price(v),
-        send_date=g("send_date"),
-    )
+    return _build(SuggestedPostInfo, d, *_SUGGESTED_POST_INFO)
 
 
 def decode_suggested_post_parameters(d: Json) -> SuggestedPostParameters:
-    g = d.get
-    return SuggestedPostParameters(
-        price=None if (v := g("price")) is None else decode_suggested_post_price(v),
-        send_date=g("send_date"),
-    )
+    return _build(SuggestedPostParameters, d, *_SUGGESTED_POST_PARAMETERS)
 
 
 def decode_direct_messages_topic(d: Json) -> DirectMessagesTopic:
-    g = d.get
-    return DirectMessagesTopic(
-        topic_id=d["topic_id"],
-        user=None if (v := g("user")) is None else decode_user(v),
-    )
+    return _build(DirectMessagesTopic, d, *_DIRECT_MESSAGES_TOPIC)
 
 
 def decode_user_profile_photos(d: Json) -> UserProfilePhotos:
-    return UserProfilePhotos(
-        total_count=d["total_count"],
-        photos=[[decode_photo_size(x1) for x1 in x0] for x0 in d["photos"]],
-    )
+    return _build(UserProfilePhotos, d, *_USER_PROFILE_PHOTOS)
 
 
 def decode_user_profile_audios(d: Json) -> UserProfileAudios:
-    return UserProfileAudios(
-        total_count=d["total_count"],
-        audios=[decode_audio(x0) for x0 in d["audios"]],
-    )
+    return _build(UserProfileAudios, d, *_USER_PROFILE_AUDIOS)
 
 
 def decode_file(d: Json) -> File:
-    g = d.get
-    return File(
-        file_id=d["file_id"],
-        file_unique_id=d["file_unique_id"],
-        file_size=g("file_size"),
-        file_path=g("file_path"),
-    )
+    return _build(File, d, *_FILE)
 
 
 def decode_web_app_info(d: Json) -> WebAppInfo:
-    return WebAppInfo(
-        url=d["url"],
-    )
+    return _build(WebAppInfo, d, *_WEB_APP_INFO)
 
 
 def decode_reply_keyboard_markup(d: Json) -> ReplyKeyboardMarkup:
-    g = d.get
-    return ReplyKeyboardMarkup(
-        keyboard=[[decode_keyboard_button(x1) for x1 in x0] for x0 in d["keyboard"]],
-        is_persistent=g("is_persistent"),
-        resize_keyboard=g("resize_keyboard"),
-        one_time_keyboard=g("one_time_keyboard"),
-        input_field_placeholder=g("input_field_placeholder"),
-        selective=g("selective"),
-    )
+    return _build(ReplyKeyboardMarkup, d, *_REPLY_KEYBOARD_MARKUP)
 
 
 def decode_keyboard_button(d: Json) -> KeyboardButton:
-    g = d.get
-    return KeyboardButton(
-        text=d["text"],
-        icon_custom_emoji_id=g("icon_custom_emoji_id"),
-        style=g("style"),
-        request_users=None
-        if (v := g("request_users")) is None
-        else decode_keyboard_button_request_users(v),
-        request_chat=None
-        if (v := g("request_chat")) is None
-        else decode_keyboard_button_request_chat(v),
-        request_managed_bot=None
-        if (v := g("request_managed_bot")) is None
-        else decode_keyboard_button_request_managed_bot(v),
-        request_contact=g("request_contact"),
-        request_location=g("request_location"),
-        request_poll=None
-        if (v := g("request_poll")) is None
-        else decode_keyboard_button_poll_type(v),
-        web_app=None if (v := g("web_app")) is None else decode_web_app_info(v),
-    )
+    return _build(KeyboardButton, d, *_KEYBOARD_BUTTON)
 
 
 def decode_keyboard_button_request_users(d: Json) -> KeyboardButtonRequestUsers:
-    g = d.get
-    return KeyboardButtonRequestUsers(
-        request_id=d["request_id"],
-        user_is_bot=g("user_is_bot"),
-        user_is_premium=g("user_is_premium"),
-        max_quantity=g("max_quantity"),
-        request_name=g("request_name"),
-        request_username=g("request_username"),
-        request_photo=g("request_photo"),
-    )
+    return _build(KeyboardButtonRequestUsers, d, *_KEYBOARD_BUTTON_REQUEST_USERS)
 
 
 def decode_keyboard_button_request_chat(d: Json) -> KeyboardButtonRequestChat:
-    g = d.get
-    return KeyboardButtonRequestChat(
-        request_id=d["request_id"],
-        chat_is_channel=d["chat_is_channel"],
-        chat_is_forum=g("chat_is_forum"),
-        chat_has_username=g("chat_has_username"),
-        chat_is_created=g("chat_is_created"),
-        user_administrator_rights=None
-        if (v := g("user_administrator_rights")) is None
-        else decode_chat_administrator_rights(v),
-        bot_administrator_rights=None
-        if (v := g("bot_administrator_rights")) is None
-        else decode_chat_administrator_rights(v),
-        bot_is_member=g("bot_is_member"),
-        request_title=g("request_title"),
-        request_username=g("request_username"),
-        request_photo=g("request_photo"),
-    )
+    return _build(KeyboardButtonRequestChat, d, *_KEYBOARD_BUTTON_REQUEST_CHAT)
 
 
 def decode_keyboard_button_request_managed_bot(d: Json) -> KeyboardButtonRequestManagedBot:
-    g = d.get
-    return KeyboardButtonRequestManagedBot(
-        request_id=d["request_id"],
-        suggested_name=g("suggested_name"),
-        suggested_username=g("suggested_username"),
-    )
+    return _build(KeyboardButtonRequestManagedBot, d, *_KEYBOARD_BUTTON_REQUEST_MANAGED_BOT)
 
 
 def decode_keyboard_button_poll_type(d: Json) -> KeyboardButtonPollType:
-    g = d.get
-    return KeyboardButtonPollType(
-        type=g("type"),
-    )
+    return _build(KeyboardButtonPollType, d, *_KEYBOARD_BUTTON_POLL_TYPE)
 
 
 def decode_reply_keyboard_remove(d: Json) -> ReplyKeyboardRemove:
-    g = d.get
-    return ReplyKeyboardRemove(
-        remove_keyboard=d["remove_keyboard"],
-        selective=g("selective"),
-    )
+    return _build(ReplyKeyboardRemove, d, *_REPLY_KEYBOARD_REMOVE)
 
 
 def decode_inline_keyboard_markup(d: Json) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        inline_keyboard=[
-            [decode_inline_keyboard_button(x1) for x1 in x0] for x0 in d["inline_keyboard"]
-        ],
-    )
+    return _build(InlineKeyboardMarkup, d, *_INLINE_KEYBOARD_MARKUP)
 
 
 def decode_inline_keyboard_button(d: Json) -> InlineKeyboardButton:
-    g = d.get
-    return InlineKeyboardButton(
-        text=d["text"],
-        icon_custom_emoji_id=g("icon_custom_emoji_id"),
-        style=g("style"),
-        url=g("url"),
-        callback_data=g("callback_data"),
-        web_app=None if (v := g("web_app")) is None else decode_web_app_info(v),
-        login_url=None if (v := g("login_url")) is None else decode_login_url(v),
-        switch_inline_query=g("switch_inline_query"),
-        switch_inline_query_current_chat=g("switch_inline_query_current_chat"),
-        switch_inline_query_chosen_chat=None
-        if (v := g("switch_inline_query_chosen_chat")) is None
-        else decode_switch_inline_query_chosen_chat(v),
-        copy_text=None if (v := g("copy_text")) is None else decode_copy_text_button(v),
-        callback_game=None if (v := g("callback_game")) is None else decode_callback_game(v),
-        pay=g("pay"),
-    )
+    return _build(InlineKeyboardButton, d, *_INLINE_KEYBOARD_BUTTON)
 
 
 def decode_login_url(d: Json) -> LoginUrl:
-    g = d.get
-    return LoginUrl(
-        url=d["url"],
-        forward_text=g("forward_text"),
-        bot_username=g("bot_username"),
-        request_write_access=g("request_write_access"),
-    )
+    return _build(LoginUrl, d, *_LOGIN_URL)
 
 
 def decode_switch_inline_query_chosen_chat(d: Json) -> SwitchInlineQueryChosenChat:
-    g = d.get
-    return SwitchInlineQueryChosenChat(
-        query=g("query"),
-        allow_user_chats=g("allow_user_chats"),
-        allow_bot_chats=g("allow_bot_chats"),
-        allow_group_chats=g("allow_group_chats"),
-        allow_channel_chats=g("allow_channel_chats"),
-    )
+    return _build(SwitchInlineQueryChosenChat, d, *_SWITCH_INLINE_QUERY_CHOSEN_CHAT)
 
 
 def decode_copy_text_button(d: Json) -> CopyTextButton:
-    return CopyTextButton(
-        text=d["text"],
-    )
+    return _build(CopyTextButton, d, *_COPY_TEXT_BUTTON)
 
 
 def decode_callback_query(d: Json) -> CallbackQuery:
-    g = d.get
-    return CallbackQuery(
-        id=d["id"],
-        from_user=decode_user(d["from"]),
-        message=None if (v := g("message")) is None else decode_maybe_inaccessible_message(v),
-        inline_message_id=g("inline_message_id"),
-        chat_instance=d["chat_instance"],
-        data=g("data"),
-        game_short_name=g("game_short_name"),
-    )
+    return _build(CallbackQuery, d, *_CALLBACK_QUERY)
 
 
 def decode_force_reply(d: Json) -> ForceReply:
-    g = d.get
-    return ForceReply(
-        force_reply=d["force_reply"],
-        input_field_placeholder=g("input_field_placeholder"),
-        selective=g("selective"),
-    )
+    return _build(ForceReply, d, *_FORCE_REPLY)
 
 
 def decode_community(d: Json) -> Community:
-    return Community(
-        id=d["id"],
-        name=d["name"],
-    )
+    return _build(Community, d, *_COMMUNITY)
 
 
 def decode_chat_photo(d: Json) -> ChatPhoto:
-    return ChatPhoto(
-        small_file_id=d["small_file_id"],
-        small_file_unique_id=d["small_file_unique_id"],
-        big_file_id=d["big_file_id"],
-        big_file_unique_id=d["big_file_unique_id"],
-    )
+    return _build(ChatPhoto, d, *_CHAT_PHOTO)
 
 
 def decode_chat_invite_link(d: Json) -> ChatInviteLink:
-    g = d.get
-    return ChatInviteLink(
-        invite_link=d["invite_link"],
-        creator=decode_user(d["creator"]),
-        creates_join_request=d["creates_join_request"],
-        is_primary=d["is_primary"],
-        is_revoked=d["is_revoked"],
-        name=g("name"),
-        expire_date=g("expire_date"),
-        member_limit=g("member_limit"),
-        pending_join_request_count=g("pending_join_request_count"),
-        subscription_period=g("subscription_period"),
-        subscription_price=g("subscription_price"),
-    )
+    return _build(ChatInviteLink, d, *_CHAT_INVITE_LINK)
 
 
 def decode_chat_administrator_rights(d: Json) -> ChatAdministratorRights:
-    g = d.get
-    return ChatAdministratorRights(
-        is_anonymous=d["is_anonymous"],
-        can_manage_chat=d["can_manage_chat"],
-        can_delete_messages=d["can_delete_messages"],
-        can_manage_video_chats=d["can_manage_video_chats"],
-        can_restrict_members=d["can_restrict_members"],
-        can_promote_members=d["can_promote_members"],
-        can_change_info=d["can_change_info"],
-        can_invite_users=d["can_invite_users"],
-        can_post_stories=d["can_post_stories"],
-        can_edit_stories=d["can_edit_stories"],
-        can_delete_stories=d["can_delete_stories"],
-        can_post_messages=g("can_post_messages"),
-        can_edit_messages=g("can_edit_messages"),
-        can_pin_messages=g("can_pin_messages"),
-        can_manage_topics=g("can_manage_topics"),
-        can_manage_direct_messages=g("can_manage_direct_messages"),
-        can_manage_tags=g("can_manage_tags"),
-    )
+    return _build(ChatAdministratorRights, d, *_CHAT_ADMINISTRATOR_RIGHTS)
 
 
 def decode_chat_member_updated(d: Json) -> ChatMemberUpdated:
-    g = d.get
-    return ChatMemberUpdated(
-        chat=decode_chat(d["chat"]),
-        from_user=decode_user(d["from"]),
-        date=d["date"],
-        old_chat_member=decode_chat_member(d["old_chat_member"]),
-        new_chat_member=decode_chat_member(d["new_chat_member"]),
-        invite_link=None if (v := g("invite_link")) is None else decode_chat_invite_link(v),
-        via_join_request=g("via_join_request"),
-        via_chat_folder_invite_link=g("via_chat_folder_invite_link"),
-    )
+    return _build(ChatMemberUpdated, d, *_CHAT_MEMBER_UPDATED)
 
 
 def decode_chat_member_owner(d: Json) -> ChatMemberOwner:
-    g = d.get
-    return ChatMemberOwner(
-        status=d["status"],
-        user=decode_user(d["user"]),
-        is_anonymous=d["is_anonymous"],
-        custom_title=g("custom_title"),
-    )
+    return _build(ChatMemberOwner, d, *_CHAT_MEMBER_OWNER)
 
 
 def decode_chat_member_administrator(d: Json) -> ChatMemberAdministrator:
-    g = d.get
-    return ChatMemberAdministrator(
-        status=d["status"],
-        user=decode_user(d["user"]),
-        can_be_edited=d["can_be_edited"],
-        is_anonymous=d["is_anonymous"],
-        can_manage_chat=d["can_manage_chat"],
-        can_delete_messages=d["can_delete_messages"],
-        can_manage_video_chats=d["can_manage_video_chats"],
-        can_restrict_members=d["can_restrict_members"],
-        can_promote_members=d["can_promote_members"],
-        can_change_info=d["can_change_info"],
-        can_invite_users=d["can_invite_users"],
-        can_post_stories=d["can_post_stories"],
-        can_edit_stories=d["can_edit_stories"],
-        can_delete_stories=d["can_delete_stories"],
-        can_post_messages=g("can_post_messages"),
-        can_edit_messages=g("can_edit_messages"),
-        can_pin_messages=g("can_pin_messages"),
-        can_manage_topics=g("can_manage_topics"),
-        can_manage_direct_messages=g("can_manage_direct_messages"),
-        can_manage_tags=g("can_manage_tags"),
-        custom_title=g("custom_title"),
-    )
+    return _build(ChatMemberAdministrator, d, *_CHAT_MEMBER_ADMINISTRATOR)
 
 
 def decode_chat_member_member(d: Json) -> ChatMemberMember:
-    g = d.get
-    return ChatMemberMember(
-        status=d["status"],
-        tag=g("tag"),
-        user=decode_user(d["user"]),
-        until_date=g("until_date"),
-    )
+    return _build(ChatMemberMember, d, *_CHAT_MEMBER_MEMBER)
 
 
 def decode_chat_member_restricted(d: Json) -> ChatMemberRestricted:
-    g = d.get
-    return ChatMemberRestricted(
-        status=d["status"],
-        tag=g("tag"),
-        user=decode_user(d["user"]),
-        is_member=d["is_member"],
-        can_send_messages=d["can_send_messages"],
-        can_send_audios=d["can_send_audios"],
-        can_send_documents=d["can_send_documents"],
-        can_send_photos=d["can_send_photos"],
-        can_send_videos=d["can_send_videos"],
-        can_send_video_notes=d["can_send_video_notes"],
-        can_send_voice_notes=d["can_send_voice_notes"],
-        can_send_polls=d["can_send_polls"],
-        can_send_other_messages=d["can_send_other_messages"],
-        can_add_web_page_previews=d["can_add_web_page_previews"],
-        can_react_to_messages=d["can_react_to_messages"],
-        can_edit_tag=d["can_edit_tag"],
-        can_change_info=d["can_change_info"],
-        can_invite_users=d["can_invite_users"],
-        can_pin_messages=d["can_pin_messages"],
-        can_manage_topics=d["can_manage_topics"],
-        until_date=d["until_date"],
-    )
+    return _build(ChatMemberRestricted, d, *_CHAT_MEMBER_RESTRICTED)
 
 
 def decode_chat_member_left(d: Json) -> ChatMemberLeft:
-    return ChatMemberLeft(
-        status=d["status"],
-        user=decode_user(d["user"]),
-    )
+    return _build(ChatMemberLeft, d, *_CHAT_MEMBER_LEFT)
 
 
 def decode_chat_member_banned(d: Json) -> ChatMemberBanned:
-    return ChatMemberBanned(
-        status=d["status"],
-        user=decode_user(d["user"]),
-        until_date=d["until_date"],
-    )
+    return _build(ChatMemberBanned, d, *_CHAT_MEMBER_BANNED)
 
 
 def decode_chat_join_request(d: Json) -> ChatJoinRequest:
-    g = d.get
-    return ChatJoinRequest(
-        chat=decode_chat(d["chat"]),
-        from_user=decode_user(d["from"]),
-        user_chat_id=d["user_chat_id"],
-        date=d["date"],
-        bio=g("bio"),
-        invite_link=None if (v := g("invite_link")) is None else decode_chat_invite_link(v),
-        query_id=g("query_id"),
-    )
+    return _build(ChatJoinRequest, d, *_CHAT_JOIN_REQUEST)
 
 
 def decode_chat_permissions(d: Json) -> ChatPermissions:
-    g = d.get
-    return ChatPermissions(
-        can_send_messages=g("can_send_messages"),
-        can_send_audios=g("can_send_audios"),
-        can_send_documents=g("can_send_documents"),
-        can_send_photos=g("can_send_photos"),
-        can_send_videos=g("can_send_videos"),
-        can_send_video_notes=g("can_send_video_notes"),
-        can_send_voice_notes=g("can_send_voice_notes"),
-        can_send_polls=g("can_send_polls"),
-        can_send_other_messages=g("can_send_other_messages"),
-        can_add_web_page_previews=g("can_add_web_page_previews"),
-        can_react_to_messages=g("can_react_to_messages"),
-        can_edit_tag=g("can_edit_tag"),
-        can_change_info=g("can_change_info"),
-        can_invite_users=g("can_invite_users"),
-        can_pin_messages=g("can_pin_messages"),
-        can_manage_topics=g("can_manage_topics"),
-    )
+    return _build(ChatPermissions, d, *_CHAT_PERMISSIONS)
 
 
 def decode_birthdate(d: Json) -> Birthdate:
-    g = d.get
-    return Birthdate(
-        day=d["day"],
-        month=d["month"],
-        year=g("year"),
-    )
+    return _build(Birthdate, d, *_BIRTHDATE)
 
 
 def decode_business_intro(d: Json) -> BusinessIntro:
-    g = d.get
-    return BusinessIntro(
-        title=g("title"),
-        message=g("message"),
-        sticker=None if (v := g("sticker")) is None else decode_sticker(v),
-    )
+    return _build(BusinessIntro, d, *_BUSINESS_INTRO)
 
 
 def decode_business_location(d: Json) -> BusinessLocation:
-    g = d.get
-    return BusinessLocation(
-        address=d["address"],
-        location=None if (v := g("location")) is None else decode_location(v),
-    )
+    return _build(BusinessLocation, d, *_BUSINESS_LOCATION)
 
 
 def decode_business_opening_hours_interval(d: Json) -> BusinessOpeningHoursInterval:
-    return BusinessOpeningHoursInterval(
-        opening_minute=d["opening_minute"],
-        closing_minute=d["closing_minute"],
-    )
+    return _build(BusinessOpeningHoursInterval, d, *_BUSINESS_OPENING_HOURS_INTERVAL)
 
 
 def decode_business_opening_hours(d: Json) -> BusinessOpeningHours:
-    return BusinessOpeningHours(
-        time_zone_name=d["time_zone_name"],
-        opening_hours=[decode_business_opening_hours_interval(x0) for x0 in d["opening_hours"]],
-    )
+    return _build(BusinessOpeningHours, d, *_BUSINESS_OPENING_HOURS)
 
 
 def decode_user_rating(d: Json) -> UserRating:
-    g = d.get
-    return UserRating(
-        level=d["level"],
-        rating=d["rating"],
-        current_level_rating=d["current_level_rating"],
-        next_level_rating=g("next_level_rating"),
-    )
+    return _build(UserRating, d, *_USER_RATING)
 
 
 def decode_story_area_position(d: Json) -> StoryAreaPosition:
-    return StoryAreaPosition(
-        x_percentage=d["x_percentage"],
-        y_percentage=d["y_percentage"],
-        width_percentage=d["width_percentage"],
-        height_percentage=d["height_percentage"],
-        rotation_angle=d["rotation_angle"],
-        corner_radius_percentage=d["corner_radius_percentage"],
-    )
+    return _build(StoryAreaPosition, d, *_STORY_AREA_POSITION)
 
 
 def decode_location_address(d: Json) -> LocationAddress:
-    g = d.get
-    return LocationAddress(
-        country_code=d["country_code"],
-        state=g("state"),
-        city=g("city"),
-        street=g("street"),
-    )
+    return _build(LocationAddress, d, *_LOCATION_ADDRESS)
 
 
 def decode_story_area_type_location(d: Json) -> StoryAreaTypeLocation:
-    g = d.get
-    return StoryAreaTypeLocation(
-        type=d["type"],
-        latitude=d["latitude"],
-        longitude=d["longitude"],
-        address=None if (v := g("address")) is None else decode_location_address(v),
-    )
+    return _build(StoryAreaTypeLocation, d, *_STORY_AREA_TYPE_LOCATION)
 
 
 def decode_story_area_type_suggested_reaction(d: Json) -> StoryAreaTypeSuggestedReaction:
-    g = d.get
-    return StoryAreaTypeSuggestedReaction(
-        type=d["type"],
-        reaction_type=decode_reaction_type(d["reaction_type"]),
-        is_dark=g("is_dark"),
-        is_flipped=g("is_flipped"),
-    )
+    return _build(StoryAreaTypeSuggestedReaction, d, *_STORY_AREA_TYPE_SUGGESTED_REACTION)
 
 
 def decode_story_area_type_link(d: Json) -> StoryAreaTypeLink:
-    return StoryAreaTypeLink(
-        type=d["type"],
-        url=d["url"],
-    )
+    return _build(StoryAreaTypeLink, d, *_STORY_AREA_TYPE_LINK)
 
 
 def decode_story_area_type_weather(d: Json) -> StoryAreaTypeWeather:
-    return StoryAreaTypeWeather(
-        type=d["type"],
-        temperature=d["temperature"],
-        emoji=d["emoji"],
-        background_color=d["background_color"],
-    )
+    return _build(StoryAreaTypeWeather, d, *_STORY_AREA_TYPE_WEATHER)
 
 
 def decode_story_area_type_unique_gift(d: Json) -> StoryAreaTypeUniqueGift:
-    return StoryAreaTypeUniqueGift(
-        type=d["type"],
-        name=d["name"],
-    )
+    return _build(StoryAreaTypeUniqueGift, d, *_STORY_AREA_TYPE_UNIQUE_GIFT)
 
 
 def decode_story_area(d: Json) -> StoryArea:
-    return StoryArea(
-        position=decode_story_area_position(d["position"]),
-        type=decode_story_area_type(d["type"]),
-    )
+    return _build(StoryArea, d, *_STORY_AREA)
 
 
 def decode_chat_location(d: Json) -> ChatLocation:
-    return ChatLocation(
-        location=decode_location(d["location"]),
-        address=d["address"],
-    )
+    return _build(ChatLocation, d, *_CHAT_LOCATION)
 
 
 def decode_reaction_type_emoji(d: Json) -> ReactionTypeEmoji:
-    return ReactionTypeEmoji(
-        type=d["type"],
-        emoji=d["emoji"],
-    )
+    return _build(ReactionTypeEmoji, d, *_REACTION_TYPE_EMOJI)
 
 
 def decode_reaction_type_custom_emoji(d: Json) -> ReactionTypeCustomEmoji:
-    return ReactionTypeCustomEmoji(
-        type=d["type"],
-        custom_emoji_id=d["custom_emoji_id"],
-    )
+    return _build(ReactionTypeCustomEmoji, d, *_REACTION_TYPE_CUSTOM_EMOJI)
 
 
 def decode_reaction_type_paid(d: Json) -> ReactionTypePaid:
-    return ReactionTypePaid(
-        type=d["type"],
-    )
+    return _build(ReactionTypePaid, d, *_REACTION_TYPE_PAID)
 
 
 def decode_reaction_count(d: Json) -> ReactionCount:
-    return ReactionCount(
-        type=decode_reaction_type(d["type"]),
-        total_count=d["total_count"],
-    )
+    return _build(ReactionCount, d, *_REACTION_COUNT)
 
 
 def decode_message_reaction_updated(d: Json) -> MessageReactionUpdated:
-    g = d.get
-    return MessageReactionUpdated(
-        chat=decode_chat(d["chat"]),
-        message_id=d["message_id"],
-        user=None if (v := g("user")) is None else decode_user(v),
-        actor_chat=None if (v := g("actor_chat")) is None else decode_chat(v),
-        date=d["date"],
-        old_reaction=[decode_reaction_type(x0) for x0 in d["old_reaction"]],
-        new_reaction=[decode_reaction_type(x0) for x0 in d["new_reaction"]],
-    )
+    return _build(MessageReactionUpdated, d, *_MESSAGE_REACTION_UPDATED)
 
 
 def decode_message_reaction_count_updated(d: Json) -> MessageReactionCountUpdated:
-    return MessageReactionCountUpdated(
-        chat=decode_chat(d["chat"]),
-        message_id=d["message_id"],
-        date=d["date"],
-        reactions=[decode_reaction_count(x0) for x0 in d["reactions"]],
-    )
+    return _build(MessageReactionCountUpdated, d, *_MESSAGE_REACTION_COUNT_UPDATED)
 
 
 def decode_forum_topic(d: Json) -> ForumTopic:
-    g = d.get
-    return ForumTopic(
-        message_thread_id=d["message_thread_id"],
-        name=d["name"],
-        icon_color=d["icon_color"],
-        icon_custom_emoji_id=g("icon_custom_emoji_id"),
-        is_name_implicit=g("is_name_implicit"),
-    )
+    return _build(ForumTopic, d, *_FORUM_TOPIC)
 
 
 def decode_gift_background(d: Json) -> GiftBackground:
-    return GiftBackground(
-        center_color=d["center_color"],
-        edge_color=d["edge_color"],
-        text_color=d["text_color"],
-    )
+    return _build(GiftBackground, d, *_GIFT_BACKGROUND)
 
 
 def decode_gift(d: Json) -> Gift:
-    g = d.get
-    return Gift(
-        id=d["id"],
-        sticker=decode_sticker(d["sticker"]),
-        star_count=d["star_count"],
-        upgrade_star_count=g("upgrade_star_count"),
-        is_premium=g("is_premium"),
-        has_colors=g("has_colors"),
-        total_count=g("total_count"),
-        remaining_count=g("remaining_count"),
-        personal_total_count=g("personal_total_count"),
-        personal_remaining_count=g("personal_remaining_count"),
-        background=None if (v := g("background")) is None else decode_gift_background(v),
-        unique_gift_variant_count=g("unique_gift_variant_count"),
-        publisher_chat=None if (v := g("publisher_chat")) is None else decode_chat(v),
-    )
+    return _build(Gift, d, *_GIFT)
 
 
 def decode_gifts(d: Json) -> Gifts:
-    return Gifts(
-        gifts=[decode_gift(x0) for x0 in d["gifts"]],
-    )
+    return _build(Gifts, d, *_GIFTS)
 
 
 def decode_unique_gift_model(d: Json) -> UniqueGiftModel:
-    g = d.get
-    return UniqueGiftModel(
-        name=d["name"],
-        sticker=decode_sticker(d["sticker"]),
-        rarity_per_mille=d["rarity_per_mille"],
-        rarity=g("rarity"),
-    )
+    return _build(UniqueGiftModel, d, *_UNIQUE_GIFT_MODEL)
 
 
 def decode_unique_gift_symbol(d: Json) -> UniqueGiftSymbol:
-    return UniqueGiftSymbol(
-        name=d["name"],
-        sticker=decode_sticker(d["sticker"]),
-        rarity_per_mille=d["rarity_per_mille"],
-    )
+    return _build(UniqueGiftSymbol, d, *_UNIQUE_GIFT_SYMBOL)
 
 
 def decode_unique_gift_backdrop_colors(d: Json) -> UniqueGiftBackdropColors:
-    return UniqueGiftBackdropColors(
-        center_color=d["center_color"],
-        edge_color=d["edge_color"],
-        symbol_color=d["symbol_color"],
-        text_color=d["text_color"],
-    )
+    return _build(UniqueGiftBackdropColors, d, *_UNIQUE_GIFT_BACKDROP_COLORS)
 
 
 def decode_unique_gift_backdrop(d: Json) -> UniqueGiftBackdrop:
-    return UniqueGiftBackdrop(
-        name=d["name"],
-        colors=decode_unique_gift_backdrop_colors(d["colors"]),
-        rarity_per_mille=d["rarity_per_mille"],
-    )
+    return _build(UniqueGiftBackdrop, d, *_UNIQUE_GIFT_BACKDROP)
 
 
 def decode_unique_gift_colors(d: Json) -> UniqueGiftColors:
-    return UniqueGiftColors(
-        model_custom_emoji_id=d["model_custom_emoji_id"],
-        symbol_custom_emoji_id=d["symbol_custom_emoji_id"],
-        light_theme_main_color=d["light_theme_main_color"],
-        light_theme_other_colors=d["light_theme_other_colors"],
-        dark_theme_main_color=d["dark_theme_main_color"],
-        dark_theme_other_colors=d["dark_theme_other_colors"],
-    )
+    return _build(UniqueGiftColors, d, *_UNIQUE_GIFT_COLORS)
 
 
 def decode_unique_gift(d: Json) -> UniqueGift:
-    g = d.get
-    return UniqueGift(
-        gift_id=d["gift_id"],
-        base_name=d["base_name"],
-        name=d["name"],
-        number=d["number"],
-        model=decode_unique_gift_model(d["model"]),
-        symbol=decode_unique_gift_symbol(d["symbol"]),
-        backdrop=decode_unique_gift_backdrop(d["backdrop"]),
-        is_premium=g("is_premium"),
-        is_burned=g("is_burned"),
-        is_from_blockchain=g("is_from_blockchain"),
-        colors=None if (v := g("colors")) is None else decode_unique_gift_colors(v),
-        publisher_chat=None if (v := g("publisher_chat")) is None else decode_chat(v),
-    )
+    return _build(UniqueGift, d, *_UNIQUE_GIFT)
 
 
 def decode_gift_info(d: Json) -> GiftInfo:
-    g = d.get
-    return GiftInfo(
-        gift=decode_gift(d["gift"]),
-        owned_gift_id=g("owned_gift_id"),
-        convert_star_count=g("convert_star_count"),
-        prepaid_upgrade_star_count=g("prepaid_upgrade_star_count"),
-        is_upgrade_separate=g("is_upgrade_separate"),
-        can_be_upgraded=g("can_be_upgraded"),
-        text=g("text"),
-        entities=None if (v := g("entities")) is None else [decode_message_entity(x0) for x0 in v],
-        is_private=g("is_private"),
-        unique_gift_number=g("unique_gift_number"),
-    )
+    return _build(GiftInfo, d, *_GIFT_INFO)
 
 
 def decode_unique_gift_info(d: Json) -> UniqueGiftInfo:
-    g = d.get
-    return UniqueGiftInfo(
-        gift=decode_unique_gift(d["gift"]),
-        origin=d["origin"],
-        last_resale_currency=g("last_resale_currency"),
-        last_resale_amount=g("last_resale_amount"),
-        owned_gift_id=g("owned_gift_id"),
-        transfer_star_count=g("transfer_star_count"),
-        next_transfer_date=g("next_transfer_date"),
-    )
+    return _build(UniqueGiftInfo, d, *_UNIQUE_GIFT_INFO)
 
 
 def decode_owned_gift_regular(d: Json) -> OwnedGiftRegular:
-    g = d.get
-    return OwnedGiftRegular(
-        type=d["type"],
-        gift=decode_gift(d["gift"]),
-        owned_gift_id=g("owned_gift_id"),
-        sender_user=None if (v := g("sender_user")) is None else decode_user(v),
-        send_date=d["send_date"],
-        text=g("text"),
-        entities=None if (v := g("entities")) is None else [decode_message_entity(x0) for x0 in v],
-        is_private=g("is_private"),
-        is_saved=g("is_saved"),
-        can_be_upgraded=g("can_be_upgraded"),
-        was_refunded=g("was_refunded"),
-        convert_star_count=g("convert_star_count"),
-        prepaid_upgrade_star_count=g("prepaid_upgrade_star_count"),
-        is_upgrade_separate=g("is_upgrade_separate"),
-        unique_gift_number=g("unique_gift_number"),
-    )
+    return _build(OwnedGiftRegular, d, *_OWNED_GIFT_REGULAR)
 
 
 def decode_owned_gift_unique(d: Json) -> OwnedGiftUnique:
-    g = d.get
-    return OwnedGiftUnique(
-        type=d["type"],
-        gift=decode_unique_gift(d["gift"]),
-        owned_gift_id=g("owned_gift_id"),
-        sender_user=None if (v := g("sender_user")) is None else decode_user(v),
-        send_date=d["send_date"],
-        is_saved=g("is_saved"),
-        can_be_transferred=g("can_be_transferred"),
-        transfer_star_count=g("transfer_star_count"),
-        next_transfer_date=g("next_transfer_date"),
-    )
+    return _build(OwnedGiftUnique, d, *_OWNED_GIFT_UNIQUE)
 
 
 def decode_owned_gifts(d: Json) -> OwnedGifts:
-    g = d.get
-    return OwnedGifts(
-        total_count=d["total_count"],
-        gifts=[decode_owned_gift(x0) for x0 in d["gifts"]],
-        next_offset=g("next_offset"),
-    )
+    return _build(OwnedGifts, d, *_OWNED_GIFTS)
 
 
 def decode_bot_access_settings(d: Json) -> BotAccessSettings:
-    g = d.get
-    return BotAccessSettings(
-        is_access_restricted=d["is_access_restricted"],
-        added_users=None if (v := g("added_users")) is None else [decode_user(x0) for x0 in v],
-    )
+    return _build(BotAccessSettings, d, *_BOT_ACCESS_SETTINGS)
 
 
 def decode_accepted_gift_types(d: Json) -> AcceptedGiftTypes:
-    return AcceptedGiftTypes(
-        unlimited_gifts=d["unlimited_gifts"],
-        limited_gifts=d["limited_gifts"],
-        unique_gifts=d["unique_gifts"],
-        premium_subscription=d["premium_subscription"],
-        gifts_from_channels=d["gifts_from_channels"],
-    )
+    return _build(AcceptedGiftTypes, d, *_ACCEPTED_GIFT_TYPES)
 
 
 def decode_star_amount(d: Json) -> StarAmount:
-    g = d.get
-    return StarAmount(
-        amount=d["amount"],
-        nanostar_amount=g("nanostar_amount"),
-    )
+    return _build(StarAmount, d, *_STAR_AMOUNT)
 
 
 def decode_bot_command(d: Json) -> BotCommand:
-    g = d.get
-    return BotCommand(
-        command=d["command"],
-        description=d["description"],
-        is_ephemeral=g("is_ephemeral"),
-    )
+    return _build(BotCommand, d, *_BOT_COMMAND)
 
 
 def decode_bot_command_scope_default(d: Json) -> BotCommandScopeDefault:
-    return BotCommandScopeDefault(
-        type=d["type"],
-    )
+    return _build(BotCommandScopeDefault, d, *_BOT_COMMAND_SCOPE_DEFAULT)
 
 
 def decode_bot_command_scope_all_private_chats(d: Json) -> BotCommandScopeAllPrivateChats:
-    return BotCommandScopeAllPrivateChats(
-        type=d["type"],
-    )
+    return _build(BotCommandScopeAllPrivateChats, d, *_BOT_COMMAND_SCOPE_ALL_PRIVATE_CHATS)
 
 
 def decode_bot_command_scope_all_group_chats(d: Json) -> BotCommandScopeAllGroupChats:
-    return BotCommandScopeAllGroupChats(
-        type=d["type"],
-    )
+    return _build(BotCommandScopeAllGroupChats, d, *_BOT_COMMAND_SCOPE_ALL_GROUP_CHATS)
 
 
 def decode_bot_command_scope_all_chat_administrators(
     d: Json,
 ) -> BotCommandScopeAllChatAdministrators:
-    return BotCommandScopeAllChatAdministrators(
-        type=d["type"],
+    return _build(
+        BotCommandScopeAllChatAdministrators, d, *_BOT_COMMAND_SCOPE_ALL_CHAT_ADMINISTRATORS
     )
 
 
 def decode_bot_command_scope_chat(d: Json) -> BotCommandScopeChat:
-    return BotCommandScopeChat(
-        type=d["type"],
-        chat_id=d["chat_id"],
-    )
+    return _build(BotCommandScopeChat, d, *_BOT_COMMAND_SCOPE_CHAT)
 
 
 def decode_bot_command_scope_chat_administrators(d: Json) -> BotCommandScopeChatAdministrators:
-    return BotCommandScopeChatAdministrators(
-        type=d["type"],
-        chat_id=d["chat_id"],
-    )
+    return _build(BotCommandScopeChatAdministrators, d, *_BOT_COMMAND_SCOPE_CHAT_ADMINISTRATORS)
 
 
 def decode_bot_command_scope_chat_member(d: Json) -> BotCommandScopeChatMember:
-    return BotCommandScopeChatMember(
-        type=d["type"],
-        chat_id=d["chat_id"],
-        user_id=d["user_id"],
-    )
+    return _build(BotCommandScopeChatMember, d, *_BOT_COMMAND_SCOPE_CHAT_MEMBER)
 
 
 def decode_bot_name(d: Json) -> BotName:
-    return BotName(
-        name=d["name"],
-    )
+    return _build(BotName, d, *_BOT_NAME)
 
 
 def decode_bot_description(d: Json) -> BotDescription:
-    return BotDescription(
-        description=d["description"],
-    )
+    return _build(BotDescription, d, *_BOT_DESCRIPTION)
 
 
 def decode_bot_short_description(d: Json) -> BotShortDescription:
-    return BotShortDescription(
-        short_description=d["short_description"],
-    )
+    return _build(BotShortDescription, d, *_BOT_SHORT_DESCRIPTION)
 
 
 def decode_menu_button_commands(d: Json) -> MenuButtonCommands:
-    return MenuButtonCommands(
-        type=d["type"],
-    )
+    return _build(MenuButtonCommands, d, *_MENU_BUTTON_COMMANDS)
 
 
 def decode_menu_button_web_app(d: Json) -> MenuButtonWebApp:
-    return MenuButtonWebApp(
-        type=d["type"],
-        text=d["text"],
-        web_app=decode_web_app_info(d["web_app"]),
-    )
+    return _build(MenuButtonWebApp, d, *_MENU_BUTTON_WEB_APP)
 
 
 def decode_menu_button_default(d: Json) -> MenuButtonDefault:
-    return MenuButtonDefault(
-        type=d["type"],
-    )
+    return _build(MenuButtonDefault, d, *_MENU_BUTTON_DEFAULT)
 
 
 def decode_chat_boost_source_premium(d: Json) -> ChatBoostSourcePremium:
-    return ChatBoostSourcePremium(
-        source=d["source"],
-        user=decode_user(d["user"]),
-    )
+    return _build(ChatBoostSourcePremium, d, *_CHAT_BOOST_SOURCE_PREMIUM)
 
 
 def decode_chat_boost_source_gift_code(d: Json) -> ChatBoostSourceGiftCode:
-    return ChatBoostSourceGiftCode(
-        source=d["source"],
-        user=decode_user(d["user"]),
-    )
+    return _build(ChatBoostSourceGiftCode, d, *_CHAT_BOOST_SOURCE_GIFT_CODE)
 
 
 def decode_chat_boost_source_giveaway(d: Json) -> ChatBoostSourceGiveaway:
-    g = d.get
-    return ChatBoostSourceGiveaway(
-        source=d["source"],
-        giveaway_message_id=d["giveaway_message_id"],
-        user=None if (v := g("user")) is None else decode_user(v),
-        prize_star_count=g("prize_star_count"),
-        is_unclaimed=g("is_unclaimed"),
-    )
+    return _build(ChatBoostSourceGiveaway, d, *_CHAT_BOOST_SOURCE_GIVEAWAY)
 
 
 def decode_chat_boost(d: Json) -> ChatBoost:
-    return ChatBoost(
-        boost_id=d["boost_id"],
-        add_date=d["add_date"],
-        expiration_date=d["expiration_date"],
-        source=decode_chat_boost_source(d["source"]),
-    )
+    return _build(ChatBoost, d, *_CHAT_BOOST)
 
 
 def decode_chat_boost_updated(d: Json) -> ChatBoostUpdated:
-    return ChatBoostUpdated(
-        chat=decode_chat(d["chat"]),
-        boost=decode_chat_boost(d["boost"]),
-    )
+    return _build(ChatBoostUpdated, d, *_CHAT_BOOST_UPDATED)
 
 
 def decode_chat_boost_removed(d: Json) -> ChatBoostRemoved:
-    return ChatBoostRemoved(
-        chat=decode_chat(d["chat"]),
-        boost_id=d["boost_id"],
-        remove_date=d["remove_date"],
-        source=decode_chat_boost_source(d["source"]),
-    )
+    return _build(ChatBoostRemoved, d, *_CHAT_BOOST_REMOVED)
 
 
 def decode_chat_owner_left(d: Json) -> ChatOwnerLeft:
-    g = d.get
-    return ChatOwnerLeft(
-        new_owner=None if (v := g("new_owner")) is None else decode_user(v),
-    )
+    return _build(ChatOwnerLeft, d, *_CHAT_OWNER_LEFT)
 
 
 def decode_chat_owner_changed(d: Json) -> ChatOwnerChanged:
-    return ChatOwnerChanged(
-        new_owner=decode_user(d["new_owner"]),
-    )
+    return _build(ChatOwnerChanged, d, *_CHAT_OWNER_CHANGED)
 
 
 def decode_user_chat_boosts(d: Json) -> UserChatBoosts:
-    return UserChatBoosts(
-        boosts=[decode_chat_boost(x0) for x0 in d["boosts"]],
-    )
+    return _build(UserChatBoosts, d, *_USER_CHAT_BOOSTS)
 
 
 def decode_business_bot_rights(d: Json) -> BusinessBotRights:
-    g = d.get
-    return BusinessBotRights(
-        can_reply=g("can_reply"),
-        can_read_messages=g("can_read_messages"),
-        can_delete_sent_messages=g("can_delete_sent_messages"),
-        can_delete_all_messages=g("can_delete_all_messages"),
-        can_edit_name=g("can_edit_name"),
-        can_edit_bio=g("can_edit_bio"),
-        can_edit_profile_photo=g("can_edit_profile_photo"),
-        can_edit_username=g("can_edit_username"),
-        can_change_gift_settings=g("can_change_gift_settings"),
-        can_view_gifts_and_stars=g("can_view_gifts_and_stars"),
-        can_convert_gifts_to_stars=g("can_convert_gifts_to_stars"),
-        can_transfer_and_upgrade_gifts=g("can_transfer_and_upgrade_gifts"),
-        can_transfer_stars=g("can_transfer_stars"),
-        can_manage_stories=g("can_manage_stories"),
-    )
+    return _build(BusinessBotRights, d, *_BUSINESS_BOT_RIGHTS)
 
 
 def decode_business_connection(d: Json) -> BusinessConnection:
-    g = d.get
-    return BusinessConnection(
-        id=d["id"],
-        user=decode_user(d["user"]),
-        user_chat_id=d["user_chat_id"],
-        date=d["date"],
-        rights=None if (v := g("rights")) is None else decode_business_bot_rights(v),
-        is_enabled=d["is_enabled"],
-    )
+    return _build(BusinessConnection, d, *_BUSINESS_CONNECTION)
 
 
 def decode_business_messages_deleted(d: Json) -> BusinessMessagesDeleted:
-    return BusinessMessagesDeleted(
-        business_connection_id=d["business_connection_id"],
-        chat=decode_chat(d["chat"]),
-        message_ids=d["message_ids"],
-    )
+    return _build(BusinessMessagesDeleted, d, *_BUSINESS_MESSAGES_DELETED)
 
 
 def decode_sent_web_app_message(d: Json) -> SentWebAppMessage:
-    g = d.get
-    return SentWebAppMessage(
-        inline_message_id=g("inline_message_id"),
-    )
+    return _build(SentWebAppMessage, d, *_SENT_WEB_APP_MESSAGE)
 
 
 def decode_sent_guest_message(d: Json) -> SentGuestMessage:
-    return SentGuestMessage(
-        inline_message_id=d["inline_message_id"],
-    )
+    return _build(SentGuestMessage, d, *_SENT_GUEST_MESSAGE)
 
 
 def decode_prepared_inline_message(d: Json) -> PreparedInlineMessage:
-    return PreparedInlineMessage(
-        id=d["id"],
-        expiration_date=d["expiration_date"],
-    )
+    return _build(PreparedInlineMessage, d, *_PREPARED_INLINE_MESSAGE)
 
 
 def decode_prepared_keyboard_button(d: Json) -> PreparedKeyboardButton:
-    return PreparedKeyboardButton(
-        id=d["id"],
-    )
+    return _build(PreparedKeyboardButton, d, *_PREPARED_KEYBOARD_BUTTON)
 
 
 def decode_response_parameters(d: Json) -> ResponseParameters:
-    g = d.get
-    return ResponseParameters(
-        migrate_to_chat_id=g("migrate_to_chat_id"),
-        retry_after=g("retry_after"),
-    )
+    return _build(ResponseParameters, d, *_RESPONSE_PARAMETERS)
 
 
 def decode_input_media_animation(d: Json) -> InputMediaAnimation:
-    g = d.get
-    return InputMediaAnimation(
-        type=d["type"],
-        media=d["media"],
-        thumbnail=g("thumbnail"),
-        caption=g("caption"),
-        parse_mode=g("parse_mode"),
-        caption_entities=None
-        if (v := g("caption_entities")) is None
-        else [decode_message_entity(x0) for x0 in v],
-        show_caption_above_media=g("show_caption_above_media"),
-        width=g("width"),
-        height=g("height"),
-        duration=g("duration"),
-        has_spoiler=g("has_spoiler"),
-    )
+    return _build(InputMediaAnimation, d, *_INPUT_MEDIA_ANIMATION)
 
 
 def decode_input_media_audio(d: Json) -> InputMediaAudio:
-    g = d.get
-    return InputMediaAudio(
-        type=d["type"],
-        media=d["media"],
-        thumbnail=g("thumbnail"),
-        caption=g("caption"),
-        parse_mode=g("parse_mode"),
-        caption_entities=None
-        if (v := g("caption_entities")) is None
-        else [decode_message_entity(x0) for x0 in v],
-        duration=g("duration"),
-        performer=g("performer"),
-        title=g("title"),
-    )
+    return _build(InputMediaAudio, d, *_INPUT_MEDIA_AUDIO)
 
 
 def decode_input_media_document(d: Json) -> InputMediaDocument:
-    g = d.get
-    return InputMediaDocument(
-        type=d["type"],
-        media=d["media"],
-        thumbnail=g("thumbnail"),
-        caption=g("caption"),
-        parse_mode=g("parse_mode"),
-        caption_entities=None
-        if (v := g("caption_entities")) is None
-        else [decode_message_entity(x0) for x0 in v],
-        disable_content_type_detection=g("disable_content_type_detection"),
-    )
+    return _build(InputMediaDocument, d, *_INPUT_MEDIA_DOCUMENT)
 
 
 def decode_input_media_link(d: Json) -> InputMediaLink:
-    return InputMediaLink(
-        type=d["type"],
-        url=d["url"],
-    )
+    return _build(InputMediaLink, d, *_INPUT_MEDIA_LINK)
 
 
 def decode_input_media_live_photo(d: Json) -> InputMediaLivePhoto:
-    g = d.get
-    return InputMediaLivePhoto(
-        type=d["type"],
-        media=d["media"],
-        photo=d["photo"],
-        caption=g("caption"),
-        parse_mode=g("parse_mode"),
-        caption_entities=None
-        if (v := g("caption_entities")) is None
-        else [decode_message_entity(x0) for x0 in v],
-        show_caption_above_media=g("show_caption_above_media"),
-        has_spoiler=g("has_spoiler"),
-    )
+    return _build(InputMediaLivePhoto, d, *_INPUT_MEDIA_LIVE_PHOTO)
 
 
 def decode_input_media_location(d: Json) -> InputMediaLocation:
-    g = d.get
-    return InputMediaLocation(
-        type=d["type"],
-        latitude=d["latitude"],
-        longitude=d["longitude"],
-        horizontal_accuracy=g("horizontal_accuracy"),
-    )
+    return _build(InputMediaLocation, d, *_INPUT_MEDIA_LOCATION)
 
 
 def decode_input_media_photo(d: Json) -> InputMediaPhoto:
-    g = d.get
-    return InputMediaPhoto(
-        type=d["type"],
-        media=d["media"],
-        caption=g("caption"),
-        parse_mode=g("parse_mode"),
-        caption_entities=None
-        if (v := g("caption_entities")) is None
-        else [decode_message_entity(x0) for x0 in v],
-        show_caption_above_media=g("show_caption_above_media"),
-        has_spoiler=g("has_spoiler"),
-    )
+    return _build(InputMediaPhoto, d, *_INPUT_MEDIA_PHOTO)
 
 
 def decode_input_media_sticker(d: Json) -> InputMediaSticker:
-    g = d.get
-    return InputMediaSticker(
-        type=d["type"],
-        media=d["media"],
-        emoji=g("emoji"),
-    )
+    return _build(InputMediaSticker, d, *_INPUT_MEDIA_STICKER)
 
 
 def decode_input_media_venue(d: Json) -> InputMediaVenue:
-    g = d.get
-    return InputMediaVenue(
-        type=d["type"],
-        latitude=d["latitude"],
-        longitude=d["longitude"],
-        title=d["title"],
-        address=d["address"],
-        foursquare_id=g("foursquare_id"),
-        foursquare_type=g("foursquare_type"),
-        google_place_id=g("google_place_id"),
-        google_place_type=g("google_place_type"),
-    )
+    return _build(InputMediaVenue, d, *_INPUT_MEDIA_VENUE)
 
 
 def decode_input_media_video(d: Json) -> InputMediaVideo:
-    g = d.get
-    return InputMediaVideo(
-        type=d["type"],
-        media=d["media"],
-        thumbnail=g("thumbnail"),
-        cover=g("cover"),
-        start_timestamp=g("start_timestamp"),
-        caption=g("caption"),
-        parse_mode=g("parse_mode"),
-        caption_entities=None
-        if (v := g("caption_entities")) is None
-        else [decode_message_entity(x0) for x0 in v],
-        show_caption_above_media=g("show_caption_above_media"),
-        width=g("width"),
-        height=g("height"),
-        duration=g("duration"),
-        supports_streaming=g("supports_streaming"),
-        has_spoiler=g("has_spoiler"),
-    )
+    return _build(InputMediaVideo, d, *_INPUT_MEDIA_VIDEO)
 
 
 def decode_input_media_voice_note(d: Json) -> InputMediaVoiceNote:
-    g = d.get
-    return InputMediaVoiceNote(
-        type=d["type"],
-        media=d["media"],
-        caption=g("caption"),
-        parse_mode=g("parse_mode"),
-        caption_entities=None
-        if (v := g("caption_entities")) is None
-        else [decode_message_entity(x0) for x0 in v],
-        duration=g("duration"),
-    )
+    return _build(InputMediaVoiceNote, d, *_INPUT_MEDIA_VOICE_NOTE)
 
 
 def decode_input_paid_media_live_photo(d: Json) -> InputPaidMediaLivePhoto:
-    return InputPaidMediaLivePhoto(
-        type=d["type"],
-        media=d["media"],
-        photo=d["photo"],
-    )
+    return _build(InputPaidMediaLivePhoto, d, *_INPUT_PAID_MEDIA_LIVE_PHOTO)
 
 
 def decode_input_paid_media_photo(d: Json) -> InputPaidMediaPhoto:
-    return InputPaidMediaPhoto(
-        type=d["type"],
-        media=d["media"],
-    )
+    return _build(InputPaidMediaPhoto, d, *_INPUT_PAID_MEDIA_PHOTO)
 
 
 def decode_input_paid_media_video(d: Json) -> InputPaidMediaVideo:
-    g = d.get
-    return InputPaidMediaVideo(
-        type=d["type"],
-        media=d["media"],
-        thumbnail=g("thumbnail"),
-        cover=g("cover"),
-        start_timestamp=g("start_timestamp"),
-        width=g("width"),
-        height=g("height"),
-        duration=g("duration"),
-        supports_streaming=g("supports_streaming"),
-    )
+    return _build(InputPaidMediaVideo, d, *_INPUT_PAID_MEDIA_VIDEO)
 
 
 def decode_input_profile_photo_static(d: Json) -> InputProfilePhotoStatic:
-    return InputProfilePhotoStatic(
-        type=d["type"],
-        photo=d["photo"],
-    )
+    return _build(InputProfilePhotoStatic, d, *_INPUT_PROFILE_PHOTO_STATIC)
 
 
 def decode_input_profile_photo_animated(d: Json) -> InputProfilePhotoAnimated:
-    g = d.get
-    return InputProfilePhotoAnimated(
-        type=d["type"],
-        animation=d["animation"],
-        main_frame_timestamp=g("main_frame_timestamp"),
-    )
+    return _build(InputProfilePhotoAnimated, d, *_INPUT_PROFILE_PHOTO_ANIMATED)
 
 
 def decode_input_story_content_photo(d: Json) -> InputStoryContentPhoto:
-    return InputStoryContentPhoto(
-        type=d["type"],
-        photo=d["photo"],
-    )
+    return _build(InputStoryContentPhoto, d, *_INPUT_STORY_CONTENT_PHOTO)
 
 
 def decode_input_story_content_video(d: Json) -> InputStoryContentVideo:
-    g = d.get
-    return InputStoryContentVideo(
-        type=d["type"],
-        video=d["video"],
-        duration=g("duration"),
-        cover_frame_timestamp=g("cover_frame_timestamp"),
-        is_animation=g("is_animation"),
-    )
+    return _build(InputStoryContentVideo, d, *_INPUT_STORY_CONTENT_VIDEO)
 
 
 def decode_sticker(d: Json) -> Sticker:
-    g = d.get
-    return Sticker(
-        file_id=d["file_id"],
-        file_unique_id=d["file_unique_id"],
-        type=d["type"],
-        width=d["width"],
-        height=d["height"],
-        is_animated=d["is_animated"],
-        is_video=d["is_video"],
-        thumbnail=None if (v := g("thumbnail")) is None else decode_photo_size(v),
-        emoji=g("emoji"),
-        set_name=g("set_name"),
-        premium_animation=None if (v := g("premium_animation")) is None else decode_file(v),
-        mask_position=None if (v := g("mask_position")) is None else decode_mask_position(v),
-        custom_emoji_id=g("custom_emoji_id"),
-        needs_repainting=g("needs_repainting"),
-        file_size=g("file_size"),
-    )
+    return _build(Sticker, d, *_STICKER)
 
 
 def decode_sticker_set(d: Json) -> StickerSet:
-    g = d.get
-    return StickerSet(
-        name=d["name"],
-        title=d["title"],
-        sticker_type=d["sticker_type"],
-        stickers=[decode_sticker(x0) for x0 in d["stickers"]],
-        thumbnail=None if (v := g("thumbnail")) is None else decode_photo_size(v),
-    )
+    return _build(StickerSet, d, *_STICKER_SET)
 
 
 def decode_mask_position(d: Json) -> MaskPosition:
-    return MaskPosition(
-        point=d["point"],
-        x_shift=d["x_shift"],
-        y_shift=d["y_shift"],
-        scale=d["scale"],
-    )
+    return _build(MaskPosition, d, *_MASK_POSITION)
 
 
 def decode_input_sticker(d: Json) -> InputSticker:
-    g = d.get
-    return InputSticker(
-        sticker=d["sticker"],
-        format=d["format"],
-        emoji_list=d["emoji_list"],
-        mask_position=None if (v := g("mask_position")) is None else decode_mask_position(v),
-        keywords=g("keywords"),
-    )
+    return _build(InputSticker, d, *_INPUT_STICKER)
 
 
 def decode_rich_message(d: Json) -> RichMessage:
-    g = d.get
-    return RichMessage(
-        blocks=[decode_rich_block(x0) for x0 in d["blocks"]],
-        is_rtl=g("is_rtl"),
-    )
+    return _build(RichMessage, d, *_RICH_MESSAGE)
 
 
 def decode_input_rich_message(d: Json) -> InputRichMessage:
-    g = d.get
-    return InputRichMessage(
-        blocks=None if (v := g("blocks")) is None else [decode_input_rich_block(x0) for x0 in v],
-        html=g("html"),
-        markdown=g("markdown"),
-        media=None
-        if (v := g("media")) is None
-        else [decode_input_rich_message_media(x0) for x0 in v],
-        is_rtl=g("is_rtl"),
-        skip_entity_detection=g("skip_entity_detection"),
-    )
+    return _build(InputRichMessage, d, *_INPUT_RICH_MESSAGE)
 
 
 def decode_input_rich_message_media(d: Json) -> InputRichMessageMedia:
-    return InputRichMessageMedia(
-        id=d["id"],
-        media=_decode_one_of_1(d["media"]),
-    )
+    return _build(InputRichMessageMedia, d, *_INPUT_RICH_MESSAGE_MEDIA)
 
 
 def decode_rich_text_bold(d: Json) -> RichTextBold:
-    return RichTextBold(
-        type=d["type"],
-        text=decode_rich_text(d["text"]),
-    )
+    return _build(RichTextBold, d, *_RICH_TEXT_BOLD)
 
 
 def decode_rich_text_italic(d: Json) -> RichTextItalic:
-    return RichTextItalic(
-        type=d["type"],
-        text=decode_rich_text(d["text"]),
-    )
+    return _build(RichTextItalic, d, *_RICH_TEXT_ITALIC)
 
 
 def decode_rich_text_underline(d: Json) -> RichTextUnderline:
-    return RichTextUnderline(
-        type=d["type"],
-        text=decode_rich_text(d["text"]),
-    )
+    return _build(RichTextUnderline, d, *_RICH_TEXT_UNDERLINE)
 
 
 def decode_rich_text_strikethrough(d: Json) -> RichTextStrikethrough:
-    return RichTextStrikethrough(
-        type=d["type"],
-        text=decode_rich_text(d["text"]),
-    )
+    return _build(RichTextStrikethrough, d, *_RICH_TEXT_STRIKETHROUGH)
 
 
 def decode_rich_text_spoiler(d: Json) -> RichTextSpoiler:
-    return RichTextSpoiler(
-        type=d["type"],
-        text=decode_rich_text(d["text"]),
-    )
+    return _build(RichTextSpoiler, d, *_RICH_TEXT_SPOILER)
 
 
 def decode_rich_text_date_time(d: Json) -> RichTextDateTime:
-    return RichTextDateTime(
-        type=d["type"],
-        text=decode_rich_text(d["text"]),
-        unix_time=d["unix_time"],
-        date_time_format=d["date_time_format"],
-    )
+    return _build(RichTextDateTime, d, *_RICH_TEXT_DATE_TIME)
 
 
 def decode_rich_text_text_mention(d: Json) -> RichTextTextMention:
-    return RichTextTextMention(
-        type=d["type"],
-        text=decode_rich_text(d["text"]),
-        user=decode_user(d["user"]),
-    )
+    return _build(RichTextTextMention, d, *_RICH_TEXT_TEXT_MENTION)
 
 
 def decode_rich_text_subscript(d: Json) -> RichTextSubscript:
-    return RichTextSubscript(
-        type=d["type"],
-        text=decode_rich_text(d["text"]),
-    )
+    return _build(RichTextSubscript, d, *_RICH_TEXT_SUBSCRIPT)
 
 
 def decode_rich_text_superscript(d: Json) -> RichTextSuperscript:
-    return RichTextSuperscript(
-        type=d["type"],
-        text=decode_rich_text(d["text"]),
-    )
+    return _build(RichTextSuperscript, d, *_RICH_TEXT_SUPERSCRIPT)
 
 
 def decode_rich_text_marked(d: Json) -> RichTextMarked:
-    return RichTextMarked(
-        type=d["type"],
-        text=decode_rich_text(d["text"]),
-    )
+    return _build(RichTextMarked, d, *_RICH_TEXT_MARKED)
 
 
 def decode_rich_text_code(d: Json) -> RichTextCode:
-    return RichTextCode(
-        type=d["type"],
-        text=decode_rich_text(d["text"]),
-    )
+    return _build(RichTextCode, d, *_RICH_TEXT_CODE)
 
 
 def decode_rich_text_custom_emoji(d: Json) -> RichTextCustomEmoji:
-    return RichTextCustomEmoji(
-        type=d["type"],
-        custom_emoji_id=d["custom_emoji_id"],
-        alternative_text=d["alternative_text"],
-    )
+    return _build(RichTextCustomEmoji, d, *_RICH_TEXT_CUSTOM_EMOJI)
 
 
 def decode_rich_text_mathematical_expression(d: Json) -> RichTextMathematicalExpression:
-    return RichTextMathematicalExpression(
-        type=d["type"],
-        expression=d["expression"],
-    )
+    return _build(RichTextMathematicalExpression, d, *_RICH_TEXT_MATHEMATICAL_EXPRESSION)
 
 
 def decode_rich_text_url(d: Json) -> RichTextUrl:
-    return RichTextUrl(
-        type=d["type"],
-        text=decode_rich_text(d["text"]),
-        url=d["url"],
-    )
+    return _build(RichTextUrl, d, *_RICH_TEXT_URL)
 
 
 def decode_rich_text_email_address(d: Json) -> RichTextEmailAddress:
-    return RichTextEmailAddress(
-        type=d["type"],
-        text=decode_rich_text(d["text"]),
-        email_address=d["email_address"],
-    )
+    return _build(RichTextEmailAddress, d, *_RICH_TEXT_EMAIL_ADDRESS)
 
 
 def decode_rich_text_phone_number(d: Json) -> RichTextPhoneNumber:
-    return RichTextPhoneNumber(
-        type=d["type"],
-        text=decode_rich_text(d["text"]),
-        phone_number=d["phone_number"],
-    )
+    return _build(RichTextPhoneNumber, d, *_RICH_TEXT_PHONE_NUMBER)
 
 
 def decode_rich_text_bank_card_number(d: Json) -> RichTextBankCardNumber:
-    return RichTextBankCardNumber(
-        type=d["type"],
-        text=decode_rich_text(d["text"]),
-        bank_card_number=d["bank_card_number"],
-    )
+    return _build(RichTextBankCardNumber, d, *_RICH_TEXT_BANK_CARD_NUMBER)
 
 
 def decode_rich_text_mention(d: Json) -> RichTextMention:
-    return RichTextMention(
-        type=d["type"],
-        text=decode_rich_text(d["text"]),
-        username=d["username"],
-    )
+    return _build(RichTextMention, d, *_RICH_TEXT_MENTION)
 
 
 def decode_rich_text_hashtag(d: Json) -> RichTextHashtag:
-    return RichTextHashtag(
-        type=d["type"],
-        text=decode_rich_text(d["text"]),
-        hashtag=d["hashtag"],
-    )
+    return _build(RichTextHashtag, d, *_RICH_TEXT_HASHTAG)
 
 
 def decode_rich_text_cashtag(d: Json) -> RichTextCashtag:
-    return RichTextCashtag(
-        type=d["type"],
-        text=decode_rich_text(d["text"]),
-        cashtag=d["cashtag"],
-    )
+    return _build(RichTextCashtag, d, *_RICH_TEXT_CASHTAG)
 
 
 def decode_rich_text_bot_command(d: Json) -> RichTextBotCommand:
-    return RichTextBotCommand(
-        type=d["type"],
-        text=decode_rich_text(d["text"]),
-        bot_command=d["bot_command"],
-    )
+    return _build(RichTextBotCommand, d, *_RICH_TEXT_BOT_COMMAND)
 
 
 def decode_rich_text_anchor(d: Json) -> RichTextAnchor:
-    return RichTextAnchor(
-        type=d["type"],
-        name=d["name"],
-    )
+    return _build(RichTextAnchor, d, *_RICH_TEXT_ANCHOR)
 
 
 def decode_rich_text_anchor_link(d: Json) -> RichTextAnchorLink:
-    return RichTextAnchorLink(
-        type=d["type"],
-        text=decode_rich_text(d["text"]),
-        anchor_name=d["anchor_name"],
-    )
+    return _build(RichTextAnchorLink, d, *_RICH_TEXT_ANCHOR_LINK)
 
 
 def decode_rich_text_reference(d: Json) -> RichTextReference:
-    return RichTextReference(
-        type=d["type"],
-        text=decode_rich_text(d["text"]),
-        name=d["name"],
-    )
+    return _build(RichTextReference, d, *_RICH_TEXT_REFERENCE)
 
 
 def decode_rich_text_reference_link(d: Json) -> RichTextReferenceLink:
-    return RichTextReferenceLink(
-        type=d["type"],
-        text=decode_rich_text(d["text"]),
-        reference_name=d["reference_name"],
-    )
+    return _build(RichTextReferenceLink, d, *_RICH_TEXT_REFERENCE_LINK)
 
 
 def decode_rich_block_caption(d: Json) -> RichBlockCaption:
-    g = d.get
-    return RichBlockCaption(
-        text=decode_rich_text(d["text"]),
-        credit=None if (v := g("credit")) is None else decode_rich_text(v),
-    )
+    return _build(RichBlockCaption, d, *_RICH_BLOCK_CAPTION)
 
 
 def decode_rich_block_table_cell(d: Json) -> RichBlockTableCell:
-    g = d.get
-    return RichBlockTableCell(
-        text=None if (v := g("text")) is None else decode_rich_text(v),
-        is_header=g("is_header"),
-        colspan=g("colspan"),
-        rowspan=g("rowspan"),
-        align=d["align"],
-        valign=d["valign"],
-    )
+    return _build(RichBlockTableCell, d, *_RICH_BLOCK_TABLE_CELL)
 
 
 def decode_rich_block_list_item(d: Json) -> RichBlockListItem:
-    g = d.get
-    return RichBlockListItem(
-        label=d["label"],
-        blocks=[decode_rich_block(x0) for x0 in d["blocks"]],
-        has_checkbox=g("has_checkbox"),
-        is_checked=g("is_checked"),
-        value=g("value"),
-        type=g("type"),
-    )
+    return _build(RichBlockListItem, d, *_RICH_BLOCK_LIST_ITEM)
 
 
 def decode_rich_block_paragraph(d: Json) -> RichBlockParagraph:
-    return RichBlockParagraph(
-        type=d["type"],
-        text=decode_rich_text(d["text"]),
-    )
+    return _build(RichBlockParagraph, d, *_RICH_BLOCK_PARAGRAPH)
 
 
 def decode_rich_block_section_heading(d: Json) -> RichBlockSectionHeading:
-    return RichBlockSectionHeading(
-        type=d["type"],
-        text=decode_rich_text(d["text"]),
-        size=d["size"],
-    )
+    return _build(RichBlockSectionHeading, d, *_RICH_BLOCK_SECTION_HEADING)
 
 
 def decode_rich_block_preformatted(d: Json) -> RichBlockPreformatted:
-    g = d.get
-    return RichBlockPreformatted(
-        type=d["type"],
-        text=decode_rich_text(d["text"]),
-        language=g("language"),
-    )
+    return _build(RichBlockPreformatted, d, *_RICH_BLOCK_PREFORMATTED)
 
 
 def decode_rich_block_footer(d: Json) -> RichBlockFooter:
-    return RichBlockFooter(
-        type=d["type"],
-        text=decode_rich_text(d["text"]),
-    )
+    return _build(RichBlockFooter, d, *_RICH_BLOCK_FOOTER)
 
 
 def decode_rich_block_divider(d: Json) -> RichBlockDivider:
-    return RichBlockDivider(
-        type=d["type"],
-    )
+    return _build(RichBlockDivider, d, *_RICH_BLOCK_DIVIDER)
 
 
 def decode_rich_block_mathematical_expression(d: Json) -> RichBlockMathematicalExpression:
-    return RichBlockMathematicalExpression(
-        type=d["type"],
-        expression=d["expression"],
-    )
+    return _build(RichBlockMathematicalExpression, d, *_RICH_BLOCK_MATHEMATICAL_EXPRESSION)
 
 
 def decode_rich_block_anchor(d: Json) -> RichBlockAnchor:
-    return RichBlockAnchor(
-        type=d["type"],
-        name=d["name"],
-    )
+    return _build(RichBlockAnchor, d, *_RICH_BLOCK_ANCHOR)
 
 
 def decode_rich_block_list(d: Json) -> RichBlockList:
-    return RichBlockList(
-        type=d["type"],
-        items=[decode_rich_block_list_item(x0) for x0 in d["items"]],
-    )
+    return _build(RichBlockList, d, *_RICH_BLOCK_LIST)
 
 
 def decode_rich_block_block_quotation(d: Json) -> RichBlockBlockQuotation:
-    g = d.get
-    return RichBlockBlockQuotation(
-        type=d["type"],
-        blocks=[decode_rich_block(x0) for x0 in d["blocks"]],
-        credit=None if (v := g("credit")) is None else decode_rich_text(v),
-    )
+    return _build(RichBlockBlockQuotation, d, *_RICH_BLOCK_BLOCK_QUOTATION)
 
 
 def decode_rich_block_pull_quotation(d: Json) -> RichBlockPullQuotation:
-    g = d.get
-    return RichBlockPullQuotation(
-        type=d["type"],
-        text=decode_rich_text(d["text"]),
-        credit=None if (v := g("credit")) is None else decode_rich_text(v),
-    )
+    return _build(RichBlockPullQuotation, d, *_RICH_BLOCK_PULL_QUOTATION)
 
 
 def decode_rich_block_collage(d: Json) -> RichBlockCollage:
-    g = d.get
-    return RichBlockCollage(
-        type=d["type"],
-        blocks=[decode_rich_block(x0) for x0 in d["blocks"]],
-        caption=None if (v := g("caption")) is None else decode_rich_block_caption(v),
-    )
+    return _build(RichBlockCollage, d, *_RICH_BLOCK_COLLAGE)
 
 
 def decode_rich_block_slideshow(d: Json) -> RichBlockSlideshow:
-    g = d.get
-    return RichBlockSlideshow(
-        type=d["type"],
-        blocks=[decode_rich_block(x0) for x0 in d["blocks"]],
-        caption=None if (v := g("caption")) is None else decode_rich_block_caption(v),
-    )
+    return _build(RichBlockSlideshow, d, *_RICH_BLOCK_SLIDESHOW)
 
 
 def decode_rich_block_table(d: Json) -> RichBlockTable:
-    g = d.get
-    return RichBlockTable(
-        type=d["type"],
-        cells=[[decode_rich_block_table_cell(x1) for x1 in x0] for x0 in d["cells"]],
-        is_bordered=g("is_bordered"),
-        is_striped=g("is_striped"),
-        caption=None if (v := g("caption")) is None else decode_rich_text(v),
-    )
+    return _build(RichBlockTable, d, *_RICH_BLOCK_TABLE)
 
 
 def decode_rich_block_details(d: Json) -> RichBlockDetails:
-    g = d.get
-    return RichBlockDetails(
-        type=d["type"],
-        summary=decode_rich_text(d["summary"]),
-        blocks=[decode_rich_block(x0) for x0 in d["blocks"]],
-        is_open=g("is_open"),
-    )
+    return _build(RichBlockDetails, d, *_RICH_BLOCK_DETAILS)
 
 
 def decode_rich_block_map(d: Json) -> RichBlockMap:
-    g = d.get
-    return RichBlockMap(
-        type=d["type"],
-        location=decode_location(d["location"]),
-        zoom=d["zoom"],
-        width=d["width"],
-        height=d["height"],
-        caption=None if (v := g("caption")) is None else decode_rich_block_caption(v),
-    )
+    return _build(RichBlockMap, d, *_RICH_BLOCK_MAP)
 
 
 def decode_rich_block_animation(d: Json) -> RichBlockAnimation:
-    g = d.get
-    return RichBlockAnimation(
-        type=d["type"],
-        animation=decode_animation(d["animation"]),
-        has_spoiler=g("has_spoiler"),
-        caption=None if (v := g("caption")) is None else decode_rich_block_caption(v),
-    )
+    return _build(RichBlockAnimation, d, *_RICH_BLOCK_ANIMATION)
 
 
 def decode_rich_block_audio(d: Json) -> RichBlockAudio:
-    g = d.get
-    return RichBlockAudio(
-        type=d["type"],
-        audio=decode_audio(d["audio"]),
-        caption=None if (v := g("caption")) is None else decode_rich_block_caption(v),
-    )
+    return _build(RichBlockAudio, d, *_RICH_BLOCK_AUDIO)
 
 
 def decode_rich_block_photo(d: Json) -> RichBlockPhoto:
-    g = d.get
-    return RichBlockPhoto(
-        type=d["type"],
-        photo=[decode_photo_size(x0) for x0 in d["photo"]],
-        has_spoiler=g("has_spoiler"),
-        caption=None if (v := g("caption")) is None else decode_rich_block_caption(v),
-    )
+    return _build(RichBlockPhoto, d, *_RICH_BLOCK_PHOTO)
 
 
 def decode_rich_block_video(d: Json) -> RichBlockVideo:
-    g = d.get
-    return RichBlockVideo(
-        type=d["type"],
-        video=decode_video(d["video"]),
-        has_spoiler=g("has_spoiler"),
-        caption=None if (v := g("caption")) is None else decode_rich_block_caption(v),
-    )
+    return _build(RichBlockVideo, d, *_RICH_BLOCK_VIDEO)
 
 
 def decode_rich_block_voice_note(d: Json) -> RichBlockVoiceNote:
-    g = d.get
-    return RichBlockVoiceNote(
-        type=d["type"],
-        voice_note=decode_voice(d["voice_note"]),
-        caption=None if (v := g("caption")) is None else decode_rich_block_caption(v),
-    )
+    return _build(RichBlockVoiceNote, d, *_RICH_BLOCK_VOICE_NOTE)
 
 
 def decode_rich_block_thinking(d: Json) -> RichBlockThinking:
-    return RichBlockThinking(
-        type=d["type"],
-        text=decode_rich_text(d["text"]),
-    )
+    return _build(RichBlockThinking, d, *_RICH_BLOCK_THINKING)
 
 
 def decode_input_rich_block_list_item(d: Json) -> InputRichBlockListItem:
-    g = d.get
-    return InputRichBlockListItem(
-        blocks=[decode_input_rich_block(x0) for x0 in d["blocks"]],
-        has_checkbox=g("has_checkbox"),
-        is_checked=g("is_checked"),
-        value=g("value"),
-        type=g("type"),
-    )
+    return _build(InputRichBlockListItem, d, *_INPUT_RICH_BLOCK_LIST_ITEM)
 
 
 def decode_input_rich_block_paragraph(d: Json) -> InputRichBlockParagraph:
-    return InputRichBlockParagraph(
-        type=d["type"],
-        text=decode_rich_text(d["text"]),
-    )
+    return _build(InputRichBlockParagraph, d, *_INPUT_RICH_BLOCK_PARAGRAPH)
 
 
 def decode_input_rich_block_section_heading(d: Json) -> InputRichBlockSectionHeading:
-    return InputRichBlockSectionHeading(
-        type=d["type"],
-        text=decode_rich_text(d["text"]),
-        size=d["size"],
-    )
+    return _build(InputRichBlockSectionHeading, d, *_INPUT_RICH_BLOCK_SECTION_HEADING)
 
 
 def decode_input_rich_block_preformatted(d: Json) -> InputRichBlockPreformatted:
-    g = d.get
-    return InputRichBlockPreformatted(
-        type=d["type"],
-        text=decode_rich_text(d["text"]),
-        language=g("language"),
-    )
+    return _build(InputRichBlockPreformatted, d, *_INPUT_RICH_BLOCK_PREFORMATTED)
 
 
 def decode_input_rich_block_footer(d: Json) -> InputRichBlockFooter:
-    return InputRichBlockFooter(
-        type=d["type"],
-        text=decode_rich_text(d["text"]),
-    )
+    return _build(InputRichBlockFooter, d, *_INPUT_RICH_BLOCK_FOOTER)
 
 
 def decode_input_rich_block_divider(d: Json) -> InputRichBlockDivider:
-    return InputRichBlockDivider(
-        type=d["type"],
-    )
+    return _build(InputRichBlockDivider, d, *_INPUT_RICH_BLOCK_DIVIDER)
 
 
 def decode_input_rich_block_mathematical_expression(
     d: Json,
 ) -> InputRichBlockMathematicalExpression:
-    return InputRichBlockMathematicalExpression(
-        type=d["type"],
-        expression=d["expression"],
+    return _build(
+        InputRichBlockMathematicalExpression, d, *_INPUT_RICH_BLOCK_MATHEMATICAL_EXPRESSION
     )
 
 
 def decode_input_rich_block_anchor(d: Json) -> InputRichBlockAnchor:
-    return InputRichBlockAnchor(
-        type=d["type"],
-        name=d["name"],
-    )
+    return _build(InputRichBlockAnchor, d, *_INPUT_RICH_BLOCK_ANCHOR)
 
 
 def decode_input_rich_block_list(d: Json) -> InputRichBlockList:
-    return InputRichBlockList(
-        type=d["type"],
-        items=[decode_input_rich_block_list_item(x0) for x0 in d["items"]],
-    )
+    return _build(InputRichBlockList, d, *_INPUT_RICH_BLOCK_LIST)
 
 
 def decode_input_rich_block_block_quotation(d: Json) -> InputRichBlockBlockQuotation:
-    g = d.get
-    return InputRichBlockBlockQuotation(
-        type=d["type"],
-        blocks=[decode_input_rich_block(x0) for x0 in d["blocks"]],
-        credit=None if (v := g("credit")) is None else decode_rich_text(v),
-    )
+    return _build(InputRichBlockBlockQuotation, d, *_INPUT_RICH_BLOCK_BLOCK_QUOTATION)
 
 
 def decode_input_rich_block_pull_quotation(d: Json) -> InputRichBlockPullQuotation:
-    g = d.get
-    return InputRichBlockPullQuotation(
-        type=d["type"],
-        text=decode_rich_text(d["text"]),
-        credit=None if (v := g("credit")) is None else decode_rich_text(v),
-    )
+    return _build(InputRichBlockPullQuotation, d, *_INPUT_RICH_BLOCK_PULL_QUOTATION)
 
 
 def decode_input_rich_block_collage(d: Json) -> InputRichBlockCollage:
-    g = d.get
-    return InputRichBlockCollage(
-        type=d["type"],
-        blocks=[decode_input_rich_block(x0) for x0 in d["blocks"]],
-        caption=None if (v := g("caption")) is None else decode_rich_block_caption(v),
-    )
+    return _build(InputRichBlockCollage, d, *_INPUT_RICH_BLOCK_COLLAGE)
 
 
 def decode_input_rich_block_slideshow(d: Json) -> InputRichBlockSlideshow:
-    g = d.get
-    return InputRichBlockSlideshow(
-        type=d["type"],
-        blocks=[decode_input_rich_block(x0) for x0 in d["blocks"]],
-        caption=None if (v := g("caption")) is None else decode_rich_block_caption(v),
-    )
+    return _build(InputRichBlockSlideshow, d, *_INPUT_RICH_BLOCK_SLIDESHOW)
 
 
 def decode_input_rich_block_table(d: Json) -> InputRichBlockTable:
-    g = d.get
-    return InputRichBlockTable(
-        type=d["type"],
-        cells=[[decode_rich_block_table_cell(x1) for x1 in x0] for x0 in d["cells"]],
-        is_bordered=g("is_bordered"),
-        is_striped=g("is_striped"),
-        caption=None if (v := g("caption")) is None else decode_rich_text(v),
-    )
+    return _build(InputRichBlockTable, d, *_INPUT_RICH_BLOCK_TABLE)
 
 
 def decode_input_rich_block_details(d: Json) -> InputRichBlockDetails:
-    g = d.get
-    return InputRichBlockDetails(
-        type=d["type"],
-        summary=decode_rich_text(d["summary"]),
-        blocks=[decode_input_rich_block(x0) for x0 in d["blocks"]],
-        is_open=g("is_open"),
-    )
+    return _build(InputRichBlockDetails, d, *_INPUT_RICH_BLOCK_DETAILS)
 
 
 def decode_input_rich_block_map(d: Json) -> InputRichBlockMap:
-    g = d.get
-    return InputRichBlockMap(
-        type=d["type"],
-        location=decode_location(d["location"]),
-        zoom=d["zoom"],
-        width=d["width"],
-        height=d["height"],
-        caption=None if (v := g("caption")) is None else decode_rich_block_caption(v),
-    )
+    return _build(InputRichBlockMap, d, *_INPUT_RICH_BLOCK_MAP)
 
 
 def decode_input_rich_block_animation(d: Json) -> InputRichBlockAnimation:
-    g = d.get
-    return InputRichBlockAnimation(
-        type=d["type"],
-        animation=decode_input_media_animation(d["animation"]),
-        caption=None if (v := g("caption")) is None else decode_rich_block_caption(v),
-    )
+    return _build(InputRichBlockAnimation, d, *_INPUT_RICH_BLOCK_ANIMATION)
 
 
 def decode_input_rich_block_audio(d: Json) -> InputRichBlockAudio:
-    g = d.get
-    return InputRichBlockAudio(
-        type=d["type"],
-        audio=decode_input_media_audio(d["audio"]),
-        caption=None if (v := g("caption")) is None else decode_rich_block_caption(v),
-    )
+    return _build(InputRichBlockAudio, d, *_INPUT_RICH_BLOCK_AUDIO)
 
 
 def decode_input_rich_block_photo(d: Json) -> InputRichBlockPhoto:
-    g = d.get
-    return InputRichBlockPhoto(
-        type=d["type"],
-        photo=decode_input_media_photo(d["photo"]),
-        caption=None if (v := g("caption")) is None else decode_rich_block_caption(v),
-    )
+    return _build(InputRichBlockPhoto, d, *_INPUT_RICH_BLOCK_PHOTO)
 
 
 def decode_input_rich_block_video(d: Json) -> InputRichBlockVideo:
-    g = d.get
-    return InputRichBlockVideo(
-        type=d["type"],
-        video=decode_input_media_video(d["video"]),
-        caption=None if (v := g("caption")) is None else decode_rich_block_caption(v),
-    )
+    return _build(InputRichBlockVideo, d, *_INPUT_RICH_BLOCK_VIDEO)
 
 
 def decode_input_rich_block_voice_note(d: Json) -> InputRichBlockVoiceNote:
-    g = d.get
-    return InputRichBlockVoiceNote(
-        type=d["type"],
-        voice_note=decode_input_media_voice_note(d["voice_note"]),
-        caption=None if (v := g("caption")) is None else decode_rich_block_caption(v),
-    )
+    return _build(InputRichBlockVoiceNote, d, *_INPUT_RICH_BLOCK_VOICE_NOTE)
 
 
 def decode_input_rich_block_thinking(d: Json) -> InputRichBlockThinking:
-    return InputRichBlockThinking(
-        type=d["type"],
-        text=decode_rich_text(d["text"]),
-    )
+    return _build(InputRichBlockThinking, d, *_INPUT_RICH_BLOCK_THINKING)
 
 
 def decode_inline_query(d: Json) -> InlineQuery:
-    g = d.get
-    return InlineQuery(
-        id=d["id"],
-        from_user=decode_user(d["from"]),
-        query=d["query"],
-        offset=d["offset"],
-        chat_type=g("chat_type"),
-        location=None if (v := g("location")) is None else decode_location(v),
-    )
+    return _build(InlineQuery, d, *_INLINE_QUERY)
 
 
 def decode_inline_query_results_button(d: Json) -> InlineQueryResultsButton:
-    g = d.get
-    return InlineQueryResultsButton(
-        text=d["text"],
-        web_app=None if (v := g("web_app")) is None else decode_web_app_info(v),
-        start_parameter=g("start_parameter"),
-    )
+    return _build(InlineQueryResultsButton, d, *_INLINE_QUERY_RESULTS_BUTTON)
 
 
 def decode_inline_query_result_article(d: Json) -> InlineQueryResultArticle:
-    g = d.get
-    return InlineQueryResultArticle(
-        type=d["type"],
-        id=d["id"],
-        title=d["title"],
-        input_message_content=decode_input_message_content(d["input_message_content"]),
-        reply_markup=None
-        if (v := g("reply_markup")) is None
-        else decode_inline_keyboard_markup(v),
-        url=g("url"),
-        description=g("description"),
-        thumbnail_url=g("thumbnail_url"),
-        thumbnail_width=g("thumbnail_width"),
-        thumbnail_height=g("thumbnail_height"),
-    )
+    return _build(InlineQueryResultArticle, d, *_INLINE_QUERY_RESULT_ARTICLE)
 
 
 def decode_inline_query_result_photo(d: Json) -> InlineQueryResultPhoto:
-    g = d.get
-    return InlineQueryResultPhoto(
-        type=d["type"],
-        id=d["id"],
-        photo_url=d["photo_url"],
-        thumbnail_url=d["thumbnail_url"],
-        photo_width=g("photo_width"),
-        photo_height=g("photo_height"),
-        title=g("title"),
-        description=g("description"),
-        caption=g("caption"),
-        parse_mode=g("parse_mode"),
-        caption_entities=None
-        if (v := g("caption_entities")) is None
-        else [decode_message_entity(x0) for x0 in v],
-        show_caption_above_media=g("show_caption_above_media"),
-        reply_markup=None
-        if (v := g("reply_markup")) is None
-        else decode_inline_keyboard_markup(v),
-        input_message_content=None
-        if (v := g("input_message_content")) is None
-        else decode_input_message_content(v),
-    )
+    return _build(InlineQueryResultPhoto, d, *_INLINE_QUERY_RESULT_PHOTO)
 
 
 def decode_inline_query_result_gif(d: Json) -> InlineQueryResultGif:
-    g = d.get
-    return InlineQueryResultGif(
-        type=d["type"],
-        id=d["id"],
-        gif_url=d["gif_url"],
-        gif_width=g("gif_width"),
-        gif_height=g("gif_height"),
-        gif_duration=g("gif_duration"),
-        thumbnail_url=d["thumbnail_url"],
-        thumbnail_mime_type=g("thumbnail_mime_type"),
-        title=g("title"),
-        caption=g("caption"),
-        parse_mode=g("parse_mode"),
-        caption_entities=None
-        if (v := g("caption_entities")) is None
-        else [decode_message_entity(x0) for x0 in v],
-        show_caption_above_media=g("show_caption_above_media"),
-        reply_markup=None
-        if (v := g("reply_markup")) is None
-        else decode_inline_keyboard_markup(v),
-        input_message_content=None
-        if (v := g("input_message_content")) is None
-        else decode_input_message_content(v),
-    )
+    return _build(InlineQueryResultGif, d, *_INLINE_QUERY_RESULT_GIF)
 
 
 def decode_inline_query_result_mpeg4_gif(d: Json) -> InlineQueryResultMpeg4Gif:
-    g = d.get
-    return InlineQueryResultMpeg4Gif(
-        type=d["type"],
-        id=d["id"],
-        mpeg4_url=d["mpeg4_url"],
-        mpeg4_width=g("mpeg4_width"),
-        mpeg4_height=g("mpeg4_height"),
-        mpeg4_duration=g("mpeg4_duration"),
-        thumbnail_url=d["thumbnail_url"],
-        thumbnail_mime_type=g("thumbnail_mime_type"),
-        title=g("title"),
-        caption=g("caption"),
-        parse_mode=g("parse_mode"),
-        caption_entities=None
-        if (v := g("caption_entities")) is None
-        else [decode_message_entity(x0) for x0 in v],
-        show_caption_above_media=g("show_caption_above_media"),
-        reply_markup=None
-        if (v := g("reply_markup")) is None
-        else decode_inline_keyboard_markup(v),
-        input_message_content=None
-        if (v := g("input_message_content")) is None
-        else decode_input_message_content(v),
-    )
+    return _build(InlineQueryResultMpeg4Gif, d, *_INLINE_QUERY_RESULT_MPEG4_GIF)
 
 
 def decode_inline_query_result_video(d: Json) -> InlineQueryResultVideo:
-    g = d.get
-    return InlineQueryResultVideo(
-        type=d["type"],
-        id=d["id"],
-        video_url=d["video_url"],
-        mime_type=d["mime_type"],
-        thumbnail_url=d["thumbnail_url"],
-        title=d["title"],
-        caption=g("caption"),
-        parse_mode=g("parse_mode"),
-        caption_entities=None
-        if (v := g("caption_entities")) is None
-        else [decode_message_entity(x0) for x0 in v],
-        show_caption_above_media=g("show_caption_above_media"),
-        video_width=g("video_width"),
-        video_height=g("video_height"),
-        video_duration=g("video_duration"),
-        description=g("description"),
-        reply_markup=None
-        if (v := g("reply_markup")) is None
-        else decode_inline_keyboard_markup(v),
-        input_message_content=None
-        if (v := g("input_message_content")) is None
-        else decode_input_message_content(v),
-    )
+    return _build(InlineQueryResultVideo, d, *_INLINE_QUERY_RESULT_VIDEO)
 
 
 def decode_inline_query_result_audio(d: Json) -> InlineQueryResultAudio:
-    g = d.get
-    return InlineQueryResultAudio(
-        type=d["type"],
-        id=d["id"],
-        audio_url=d["audio_url"],
-        title=d["title"],
-        caption=g("caption"),
-        parse_mode=g("parse_mode"),
-        caption_entities=None
-        if (v := g("caption_entities")) is None
-        else [decode_message_entity(x0) for x0 in v],
-        performer=g("performer"),
-        audio_duration=g("audio_duration"),
-        reply_markup=None
-        if (v := g("reply_markup")) is None
-        else decode_inline_keyboard_markup(v),
-        input_message_content=None
-        if (v := g("input_message_content")) is None
-        else decode_input_message_content(v),
-    )
+    return _build(InlineQueryResultAudio, d, *_INLINE_QUERY_RESULT_AUDIO)
 
 
 def decode_inline_query_result_voice(d: Json) -> InlineQueryResultVoice:
-    g = d.get
-    return InlineQueryResultVoice(
-        type=d["type"],
-        id=d["id"],
-        voice_url=d["voice_url"],
-        title=d["title"],
-        caption=g("caption"),
-        parse_mode=g("parse_mode"),
-        caption_entities=None
-        if (v := g("caption_entities")) is None
-        else [decode_message_entity(x0) for x0 in v],
-        voice_duration=g("voice_duration"),
-        reply_markup=None
-        if (v := g("reply_markup")) is None
-        else decode_inline_keyboard_markup(v),
-        input_message_content=None
-        if (v := g("input_message_content")) is None
-        else decode_input_message_content(v),
-    )
+    return _build(InlineQueryResultVoice, d, *_INLINE_QUERY_RESULT_VOICE)
 
 
 def decode_inline_query_result_document(d: Json) -> InlineQueryResultDocument:
-    g = d.get
-    return InlineQueryResultDocument(
-        type=d["type"],
-        id=d["id"],
-        title=d["title"],
-        caption=g("caption"),
-        parse_mode=g("parse_mode"),
-        caption_entities=None
-        if (v := g("caption_entities")) is None
-        else [decode_message_entity(x0) for x0 in v],
-        document_url=d["document_url"],
-        mime_type=d["mime_type"],
-        description=g("description"),
-        reply_markup=None
-        if (v := g("reply_markup")) is None
-        else decode_inline_keyboard_markup(v),
-        input_message_content=None
-        if (v := g("input_message_content")) is None
-        else decode_input_message_content(v),
-        thumbnail_url=g("thumbnail_url"),
-        thumbnail_width=g("thumbnail_width"),
-        thumbnail_height=g("thumbnail_height"),
-    )
+    return _build(InlineQueryResultDocument, d, *_INLINE_QUERY_RESULT_DOCUMENT)
 
 
 def decode_inline_query_result_location(d: Json) -> InlineQueryResultLocation:
-    g = d.get
-    return InlineQueryResultLocation(
-        type=d["type"],
-        id=d["id"],
-        latitude=d["latitude"],
-        longitude=d["longitude"],
-        title=d["title"],
-        horizontal_accuracy=g("horizontal_accuracy"),
-        live_period=g("live_period"),
-        heading=g("heading"),
-        proximity_alert_radius=g("proximity_alert_radius"),
-        reply_markup=None
-        if (v := g("reply_markup")) is None
-        else decode_inline_keyboard_markup(v),
-        input_message_content=None
-        if (v := g("input_message_content")) is None
-        else decode_input_message_content(v),
-        thumbnail_url=g("thumbnail_url"),
-        thumbnail_width=g("thumbnail_width"),
-        thumbnail_height=g("thumbnail_height"),
-    )
+    return _build(InlineQueryResultLocation, d, *_INLINE_QUERY_RESULT_LOCATION)
 
 
 def decode_inline_query_result_venue(d: Json) -> InlineQueryResultVenue:
-    g = d.get
-    return InlineQueryResultVenue(
-        type=d["type"],
-        id=d["id"],
-        latitude=d["latitude"],
-        longitude=d["longitude"],
-        title=d["title"],
-        address=d["address"],
-        foursquare_id=g("foursquare_id"),
-        foursquare_type=g("foursquare_type"),
-        google_place_id=g("google_place_id"),
-        google_place_type=g("google_place_type"),
-        reply_markup=None
-        if (v := g("reply_markup")) is None
-        else decode_inline_keyboard_markup(v),
-        input_message_content=None
-        if (v := g("input_message_content")) is None
-        else decode_input_message_content(v),
-        thumbnail_url=g("thumbnail_url"),
-        thumbnail_width=g("thumbnail_width"),
-        thumbnail_height=g("thumbnail_height"),
-    )
+    return _build(InlineQueryResultVenue, d, *_INLINE_QUERY_RESULT_VENUE)
 
 
 def decode_inline_query_result_contact(d: Json) -> InlineQueryResultContact:
-    g = d.get
-    return InlineQueryResultContact(
-        type=d["type"],
-        id=d["id"],
-        phone_number=d["phone_number"],
-        first_name=d["first_name"],
-        last_name=g("last_name"),
-        vcard=g("vcard"),
-        reply_markup=None
-        if (v := g("reply_markup")) is None
-        else decode_inline_keyboard_markup(v),
-        input_message_content=None
-        if (v := g("input_message_content")) is None
-        else decode_input_message_content(v),
-        thumbnail_url=g("thumbnail_url"),
-        thumbnail_width=g("thumbnail_width"),
-        thumbnail_height=g("thumbnail_height"),
-    )
+    return _build(InlineQueryResultContact, d, *_INLINE_QUERY_RESULT_CONTACT)
 
 
 def decode_inline_query_result_game(d: Json) -> InlineQueryResultGame:
-    g = d.get
-    return InlineQueryResultGame(
-        type=d["type"],
-        id=d["id"],
-        game_short_name=d["game_short_name"],
-        reply_markup=None
-        if (v := g("reply_markup")) is None
-        else decode_inline_keyboard_markup(v),
-    )
+    return _build(InlineQueryResultGame, d, *_INLINE_QUERY_RESULT_GAME)
 
 
 def decode_inline_query_result_cached_photo(d: Json) -> InlineQueryResultCachedPhoto:
-    g = d.get
-    return InlineQueryResultCachedPhoto(
-        type=d["type"],
-        id=d["id"],
-        photo_file_id=d["photo_file_id"],
-        title=g("title"),
-        description=g("description"),
-        caption=g("caption"),
-        parse_mode=g("parse_mode"),
-        caption_entities=None
-        if (v := g("caption_entities")) is None
-        else [decode_message_entity(x0) for x0 in v],
-        show_caption_above_media=g("show_caption_above_media"),
-        reply_markup=None
-        if (v := g("reply_markup")) is None
-        else decode_inline_keyboard_markup(v),
-        input_message_content=None
-        if (v := g("input_message_content")) is None
-        else decode_input_message_content(v),
-    )
+    return _build(InlineQueryResultCachedPhoto, d, *_INLINE_QUERY_RESULT_CACHED_PHOTO)
 
 
 def decode_inline_query_result_cached_gif(d: Json) -> InlineQueryResultCachedGif:
-    g = d.get
-    return InlineQueryResultCachedGif(
-        type=d["type"],
-        id=d["id"],
-        gif_file_id=d["gif_file_id"],
-        title=g("title"),
-        caption=g("caption"),
-        parse_mode=g("parse_mode"),
-        caption_entities=None
-        if (v := g("caption_entities")) is None
-        else [decode_message_entity(x0) for x0 in v],
-        show_caption_above_media=g("show_caption_above_media"),
-        reply_markup=None
-        if (v := g("reply_markup")) is None
-        else decode_inline_keyboard_markup(v),
-        input_message_content=None
-        if (v := g("input_message_content")) is None
-        else decode_input_message_content(v),
-    )
+    return _build(InlineQueryResultCachedGif, d, *_INLINE_QUERY_RESULT_CACHED_GIF)
 
 
 def decode_inline_query_result_cached_mpeg4_gif(d: Json) -> InlineQueryResultCachedMpeg4Gif:
-    g = d.get
-    return InlineQueryResultCachedMpeg4Gif(
-        type=d["type"],
-        id=d["id"],
-        mpeg4_file_id=d["mpeg4_file_id"],
-        title=g("title"),
-        caption=g("caption"),
-        parse_mode=g("parse_mode"),
-        caption_entities=None
-        if (v := g("caption_entities")) is None
-        else [decode_message_entity(x0) for x0 in v],
-        show_caption_above_media=g("show_caption_above_media"),
-        reply_markup=None
-        if (v := g("reply_markup")) is None
-        else decode_inline_keyboard_markup(v),
-        input_message_content=None
-        if (v := g("input_message_content")) is None
-        else decode_input_message_content(v),
-    )
+    return _build(InlineQueryResultCachedMpeg4Gif, d, *_INLINE_QUERY_RESULT_CACHED_MPEG4_GIF)
 
 
 def decode_inline_query_result_cached_sticker(d: Json) -> InlineQueryResultCachedSticker:
-    g = d.get
-    return InlineQueryResultCachedSticker(
-        type=d["type"],
-        id=d["id"],
-        sticker_file_id=d["sticker_file_id"],
-        reply_markup=None
-        if (v := g("reply_markup")) is None
-        else decode_inline_keyboard_markup(v),
-        input_message_content=None
-        if (v := g("input_message_content")) is None
-        else decode_input_message_content(v),
-    )
+    return _build(InlineQueryResultCachedSticker, d, *_INLINE_QUERY_RESULT_CACHED_STICKER)
 
 
 def decode_inline_query_result_cached_document(d: Json) -> InlineQueryResultCachedDocument:
-    g = d.get
-    return InlineQueryResultCachedDocument(
-        type=d["type"],
-        id=d["id"],
-        title=d["title"],
-        document_file_id=d["document_file_id"],
-        description=g("description"),
-        caption=g("caption"),
-        parse_mode=g("parse_mode"),
-        caption_entities=None
-        if (v := g("caption_entities")) is None
-        else [decode_message_entity(x0) for x0 in v],
-        reply_markup=None
-        if (v := g("reply_markup")) is None
-        else decode_inline_keyboard_markup(v),
-        input_message_content=None
-        if (v := g("input_message_content")) is None
-        else decode_input_message_content(v),
-    )
+    return _build(InlineQueryResultCachedDocument, d, *_INLINE_QUERY_RESULT_CACHED_DOCUMENT)
 
 
 def decode_inline_query_result_cached_video(d: Json) -> InlineQueryResultCachedVideo:
-    g = d.get
-    return InlineQueryResultCachedVideo(
-        type=d["type"],
-        id=d["id"],
-        video_file_id=d["video_file_id"],
-        title=d["title"],
-        description=g("description"),
-        caption=g("caption"),
-        parse_mode=g("parse_mode"),
-        caption_entities=None
-        if (v := g("caption_entities")) is None
-        else [decode_message_entity(x0) for x0 in v],
-        show_caption_above_media=g("show_caption_above_media"),
-        reply_markup=None
-        if (v := g("reply_markup")) is None
-        else decode_inline_keyboard_markup(v),
-        input_message_content=None
-        if (v := g("input_message_content")) is None
-        else decode_input_message_content(v),
-    )
+    return _build(InlineQueryResultCachedVideo, d, *_INLINE_QUERY_RESULT_CACHED_VIDEO)
 
 
 def decode_inline_query_result_cached_voice(d: Json) -> InlineQueryResultCachedVoice:
-    g = d.get
-    return InlineQueryResultCachedVoice(
-        type=d["type"],
-        id=d["id"],
-        voice_file_id=d["voice_file_id"],
-        title=d["title"],
-        caption=g("caption"),
-        parse_mode=g("parse_mode"),
-        caption_entities=None
-        if (v := g("caption_entities")) is None
-        else [decode_message_entity(x0) for x0 in v],
-        reply_markup=None
-        if (v := g("reply_markup")) is None
-        else decode_inline_keyboard_markup(v),
-        input_message_content=None
-        if (v := g("input_message_content")) is None
-        else decode_input_message_content(v),
-    )
+    return _build(InlineQueryResultCachedVoice, d, *_INLINE_QUERY_RESULT_CACHED_VOICE)
 
 
 def decode_inline_query_result_cached_audio(d: Json) -> InlineQueryResultCachedAudio:
-    g = d.get
-    return InlineQueryResultCachedAudio(
-        type=d["type"],
-        id=d["id"],
-        audio_file_id=d["audio_file_id"],
-        caption=g("caption"),
-        parse_mode=g("parse_mode"),
-        caption_entities=None
-        if (v := g("caption_entities")) is None
-        else [decode_message_entity(x0) for x0 in v],
-        reply_markup=None
-        if (v := g("reply_markup")) is None
-        else decode_inline_keyboard_markup(v),
-        input_message_content=None
-        if (v := g("input_message_content")) is None
-        else decode_input_message_content(v),
-    )
+    return _build(InlineQueryResultCachedAudio, d, *_INLINE_QUERY_RESULT_CACHED_AUDIO)
 
 
 def decode_input_text_message_content(d: Json) -> InputTextMessageContent:
-    g = d.get
-    return InputTextMessageContent(
-        message_text=d["message_text"],
-        parse_mode=g("parse_mode"),
-        entities=None if (v := g("entities")) is None else [decode_message_entity(x0) for x0 in v],
-        link_preview_options=None
-        if (v := g("link_preview_options")) is None
-        else decode_link_preview_options(v),
-    )
+    return _build(InputTextMessageContent, d, *_INPUT_TEXT_MESSAGE_CONTENT)
 
 
 def decode_input_rich_message_content(d: Json) -> InputRichMessageContent:
-    return InputRichMessageContent(
-        rich_message=decode_input_rich_message(d["rich_message"]),
-    )
+    return _build(InputRichMessageContent, d, *_INPUT_RICH_MESSAGE_CONTENT)
 
 
 def decode_input_location_message_content(d: Json) -> InputLocationMessageContent:
-    g = d.get
-    return InputLocationMessageContent(
-        latitude=d["latitude"],
-        longitude=d["longitude"],
-        horizontal_accuracy=g("horizontal_accuracy"),
-        live_period=g("live_period"),
-        heading=g("heading"),
-        proximity_alert_radius=g("proximity_alert_radius"),
-    )
+    return _build(InputLocationMessageContent, d, *_INPUT_LOCATION_MESSAGE_CONTENT)
 
 
 def decode_input_venue_message_content(d: Json) -> InputVenueMessageContent:
-    g = d.get
-    return InputVenueMessageContent(
-        latitude=d["latitude"],
-        longitude=d["longitude"],
-        title=d["title"],
-        address=d["address"],
-        foursquare_id=g("foursquare_id"),
-        foursquare_type=g("foursquare_type"),
-        google_place_id=g("google_place_id"),
-        google_place_type=g("google_place_type"),
-    )
+    return _build(InputVenueMessageContent, d, *_INPUT_VENUE_MESSAGE_CONTENT)
 
 
 def decode_input_contact_message_content(d: Json) -> InputContactMessageContent:
-    g = d.get
-    return InputContactMessageContent(
-        phone_number=d["phone_number"],
-        first_name=d["first_name"],
-        last_name=g("last_name"),
-        vcard=g("vcard"),
-    )
+    return _build(InputContactMessageContent, d, *_INPUT_CONTACT_MESSAGE_CONTENT)
 
 
 def decode_input_invoice_message_content(d: Json) -> InputInvoiceMessageContent:
-    g = d.get
-    return InputInvoiceMessageContent(
-        title=d["title"],
-        description=d["description"],
-        payload=d["payload"],
-        provider_token=g("provider_token"),
-        currency=d["currency"],
-        prices=[decode_labeled_price(x0) for x0 in d["prices"]],
-        max_tip_amount=g("max_tip_amount"),
-        suggested_tip_amounts=g("suggested_tip_amounts"),
-        provider_data=g("provider_data"),
-        photo_url=g("photo_url"),
-        photo_size=g("photo_size"),
-        photo_width=g("photo_width"),
-        photo_height=g("photo_height"),
-        need_name=g("need_name"),
-        need_phone_number=g("need_phone_number"),
-        need_email=g("need_email"),
-        need_shipping_address=g("need_shipping_address"),
-        send_phone_number_to_provider=g("send_phone_number_to_provider"),
-        send_email_to_provider=g("send_email_to_provider"),
-        is_flexible=g("is_flexible"),
-    )
+    return _build(InputInvoiceMessageContent, d, *_INPUT_INVOICE_MESSAGE_CONTENT)
 
 
 def decode_chosen_inline_result(d: Json) -> ChosenInlineResult:
-    g = d.get
-    return ChosenInlineResult(
-        result_id=d["result_id"],
-        from_user=decode_user(d["from"]),
-        location=None if (v := g("location")) is None else decode_location(v),
-        inline_message_id=g("inline_message_id"),
-        query=d["query"],
-    )
+    return _build(ChosenInlineResult, d, *_CHOSEN_INLINE_RESULT)
 
 
 def decode_labeled_price(d: Json) -> LabeledPrice:
-    return LabeledPrice(
-        label=d["label"],
-        amount=d["amount"],
-    )
+    return _build(LabeledPrice, d, *_LABELED_PRICE)
 
 
 def decode_invoice(d: Json) -> Invoice:
-    return Invoice(
-        title=d["title"],
-        description=d["description"],
-        start_parameter=d["start_parameter"],
-        currency=d["currency"],
-        total_amount=d["total_amount"],
-    )
+    return _build(Invoice, d, *_INVOICE)
 
 
 def decode_shipping_address(d: Json) -> ShippingAddress:
-    return ShippingAddress(
-        country_code=d["country_code"],
-        state=d["state"],
-        city=d["city"],
-        street_line1=d["street_line1"],
-        street_line2=d["street_line2"],
-        post_code=d["post_code"],
-    )
+    return _build(ShippingAddress, d, *_SHIPPING_ADDRESS)
 
 
 def decode_order_info(d: Json) -> OrderInfo:
-    g = d.get
-    return OrderInfo(
-        name=g("name"),
-        phone_number=g("phone_number"),
-        email=g("email"),
-        shipping_address=None
-        if (v := g("shipping_address")) is None
-        else decode_shipping_address(v),
-    )
+    return _build(OrderInfo, d, *_ORDER_INFO)
 
 
 def decode_shipping_option(d: Json) -> ShippingOption:
-    return ShippingOption(
-        id=d["id"],
-        title=d["title"],
-        prices=[decode_labeled_price(x0) for x0 in d["prices"]],
-    )
+    return _build(ShippingOption, d, *_SHIPPING_OPTION)
 
 
 def decode_successful_payment(d: Json) -> SuccessfulPayment:
-    g = d.get
-    return SuccessfulPayment(
-        currency=d["currency"],
-        total_amount=d["total_amount"],
-        invoice_payload=d["invoice_payload"],
-        subscription_expiration_date=g("subscription_expiration_date"),
-        is_recurring=g("is_recurring"),
-        is_first_recurring=g("is_first_recurring"),
-        shipping_option_id=g("shipping_option_id"),
-        order_info=None if (v := g("order_info")) is None else decode_order_info(v),
-        telegram_payment_charge_id=d["telegram_payment_charge_id"],
-        provider_payment_charge_id=d["provider_payment_charge_id"],
-    )
+    return _build(SuccessfulPayment, d, *_SUCCESSFUL_PAYMENT)
 
 
 def decode_refunded_payment(d: Json) -> RefundedPayment:
-    g = d.get
-    return RefundedPayment(
-        currency=d["currency"],
-        total_amount=d["total_amount"],
-        invoice_payload=d["invoice_payload"],
-        telegram_payment_charge_id=d["telegram_payment_charge_id"],
-        provider_payment_charge_id=g("provider_payment_charge_id"),
-    )
+    return _build(RefundedPayment, d, *_REFUNDED_PAYMENT)
 
 
 def decode_shipping_query(d: Json) -> ShippingQuery:
-    return ShippingQuery(
-        id=d["id"],
-        from_user=decode_user(d["from"]),
-        invoice_payload=d["invoice_payload"],
-        shipping_address=decode_shipping_address(d["shipping_address"]),
-    )
+    return _build(ShippingQuery, d, *_SHIPPING_QUERY)
 
 
 def decode_pre_checkout_query(d: Json) -> PreCheckoutQuery:
-    g = d.get
-    return PreCheckoutQuery(
-        id=d["id"],
-        from_user=decode_user(d["from"]),
-        currency=d["currency"],
-        total_amount=d["total_amount"],
-        invoice_payload=d["invoice_payload"],
-        shipping_option_id=g("shipping_option_id"),
-        order_info=None if (v := g("order_info")) is None else decode_order_info(v),
-    )
+    return _build(PreCheckoutQuery, d, *_PRE_CHECKOUT_QUERY)
 
 
 def decode_paid_media_purchased(d: Json) -> PaidMediaPurchased:
-    return PaidMediaPurchased(
-        from_user=decode_user(d["from"]),
-        paid_media_payload=d["paid_media_payload"],
-    )
+    return _build(PaidMediaPurchased, d, *_PAID_MEDIA_PURCHASED)
 
 
 def decode_revenue_withdrawal_state_pending(d: Json) -> RevenueWithdrawalStatePending:
-    return RevenueWithdrawalStatePending(
-        type=d["type"],
-    )
+    return _build(RevenueWithdrawalStatePending, d, *_REVENUE_WITHDRAWAL_STATE_PENDING)
 
 
 def decode_revenue_withdrawal_state_succeeded(d: Json) -> RevenueWithdrawalStateSucceeded:
-    return RevenueWithdrawalStateSucceeded(
-        type=d["type"],
-        date=d["date"],
-        url=d["url"],
-    )
+    return _build(RevenueWithdrawalStateSucceeded, d, *_REVENUE_WITHDRAWAL_STATE_SUCCEEDED)
 
 
 def decode_revenue_withdrawal_state_failed(d: Json) -> RevenueWithdrawalStateFailed:
-    return RevenueWithdrawalStateFailed(
-        type=d["type"],
-    )
+    return _build(RevenueWithdrawalStateFailed, d, *_REVENUE_WITHDRAWAL_STATE_FAILED)
 
 
 def decode_affiliate_info(d: Json) -> AffiliateInfo:
-    g = d.get
-    return AffiliateInfo(
-        affiliate_user=None if (v := g("affiliate_user")) is None else decode_user(v),
-        affiliate_chat=None if (v := g("affiliate_chat")) is None else decode_chat(v),
-        commission_per_mille=d["commission_per_mille"],
-        amount=d["amount"],
-        nanostar_amount=g("nanostar_amount"),
-    )
+    return _build(AffiliateInfo, d, *_AFFILIATE_INFO)
 
 
 def decode_transaction_partner_user(d: Json) -> TransactionPartnerUser:
-    g = d.get
-    return TransactionPartnerUser(
-        type=d["type"],
-        transaction_type=d["transaction_type"],
-        user=decode_user(d["user"]),
-        affiliate=None if (v := g("affiliate")) is None else decode_affiliate_info(v),
-        invoice_payload=g("invoice_payload"),
-        subscription_period=g("subscription_period"),
-        paid_media=None if (v := g("paid_media")) is None else [decode_paid_media(x0) for x0 in v],
-        paid_media_payload=g("paid_media_payload"),
-        gift=None if (v := g("gift")) is None else decode_gift(v),
-        premium_subscription_duration=g("premium_subscription_duration"),
-    )
+    return _build(TransactionPartnerUser, d, *_TRANSACTION_PARTNER_USER)
 
 
 def decode_transaction_partner_chat(d: Json) -> TransactionPartnerChat:
-    g = d.get
-    return TransactionPartnerChat(
-        type=d["type"],
-        chat=decode_chat(d["chat"]),
-        gift=None if (v := g("gift")) is None else decode_gift(v),
-    )
+    return _build(TransactionPartnerChat, d, *_TRANSACTION_PARTNER_CHAT)
 
 
 def decode_transaction_partner_affiliate_program(d: Json) -> TransactionPartnerAffiliateProgram:
-    g = d.get
-    return TransactionPartnerAffiliateProgram(
-        type=d["type"],
-        sponsor_user=None if (v := g("sponsor_user")) is None else decode_user(v),
-        commission_per_mille=d["commission_per_mille"],
-    )
+    return _build(TransactionPartnerAffiliateProgram, d, *_TRANSACTION_PARTNER_AFFILIATE_PROGRAM)
 
 
 def decode_transaction_partner_fragment(d: Json) -> TransactionPartnerFragment:
-    g = d.get
-    return TransactionPartnerFragment(
-        type=d["type"],
-        withdrawal_state=None
-        if (v := g("withdrawal_state")) is None
-        else decode_revenue_withdrawal_state(v),
-    )
+    return _build(TransactionPartnerFragment, d, *_TRANSACTION_PARTNER_FRAGMENT)
 
 
 def decode_transaction_partner_telegram_ads(d: Json) -> TransactionPartnerTelegramAds:
-    return TransactionPartnerTelegramAds(
-        type=d["type"],
-    )
+    return _build(TransactionPartnerTelegramAds, d, *_TRANSACTION_PARTNER_TELEGRAM_ADS)
 
 
 def decode_transaction_partner_telegram_api(d: Json) -> TransactionPartnerTelegramApi:
-    return TransactionPartnerTelegramApi(
-        type=d["type"],
-        request_count=d["request_count"],
-    )
+    return _build(TransactionPartnerTelegramApi, d, *_TRANSACTION_PARTNER_TELEGRAM_API)
 
 
 def decode_transaction_partner_other(d: Json) -> TransactionPartnerOther:
-    return TransactionPartnerOther(
-        type=d["type"],
-    )
+    return _build(TransactionPartnerOther, d, *_TRANSACTION_PARTNER_OTHER)
 
 
 def decode_star_transaction(d: Json) -> StarTransaction:
-    g = d.get
-    return StarTransaction(
-        id=d["id"],
-        amount=d["amount"],
-        nanostar_amount=g("nanostar_amount"),
-        date=d["date"],
-        source=None if (v := g("source")) is None else decode_transaction_partner(v),
-        receiver=None if (v := g("receiver")) is None else decode_transaction_partner(v),
-    )
+    return _build(StarTransaction, d, *_STAR_TRANSACTION)
 
 
 def decode_star_transactions(d: Json) -> StarTransactions:
-    return StarTransactions(
-        transactions=[decode_star_transaction(x0) for x0 in d["transactions"]],
-    )
+    return _build(StarTransactions, d, *_STAR_TRANSACTIONS)
 
 
 def decode_passport_data(d: Json) -> PassportData:
-    return PassportData(
-        data=[decode_encrypted_passport_element(x0) for x0 in d["data"]],
-        credentials=decode_encrypted_credentials(d["credentials"]),
-    )
+    return _build(PassportData, d, *_PASSPORT_DATA)
 
 
 def decode_passport_file(d: Json) -> PassportFile:
-    return PassportFile(
-        file_id=d["file_id"],
-        file_unique_id=d["file_unique_id"],
-        file_size=d["file_size"],
-        file_date=d["file_date"],
-    )
+    return _build(PassportFile, d, *_PASSPORT_FILE)
 
 
 def decode_encrypted_passport_element(d: Json) -> EncryptedPassportElement:
-    g = d.get
-    return EncryptedPassportElement(
-        type=d["type"],
-        data=g("data"),
-        phone_number=g("phone_number"),
-        email=g("email"),
-        files=None if (v := g("files")) is None else [decode_passport_file(x0) for x0 in v],
-        front_side=None if (v := g("front_side")) is None else decode_passport_file(v),
-        reverse_side=None if (v := g("reverse_side")) is None else decode_passport_file(v),
-        selfie=None if (v := g("selfie")) is None else decode_passport_file(v),
-        translation=None
-        if (v := g("translation")) is None
-        else [decode_passport_file(x0) for x0 in v],
-        hash=d["hash"],
-    )
+    return _build(EncryptedPassportElement, d, *_ENCRYPTED_PASSPORT_ELEMENT)
 
 
 def decode_encrypted_credentials(d: Json) -> EncryptedCredentials:
-    return EncryptedCredentials(
-        data=d["data"],
-        hash=d["hash"],
-        secret=d["secret"],
-    )
+    return _build(EncryptedCredentials, d, *_ENCRYPTED_CREDENTIALS)
 
 
 def decode_passport_element_error_data_field(d: Json) -> PassportElementErrorDataField:
-    return PassportElementErrorDataField(
-        source=d["source"],
-        type=d["type"],
-        field_name=d["field_name"],
-        data_hash=d["data_hash"],
-        message=d["message"],
-    )
+    return _build(PassportElementErrorDataField, d, *_PASSPORT_ELEMENT_ERROR_DATA_FIELD)
 
 
 def decode_passport_element_error_front_side(d: Json) -> PassportElementErrorFrontSide:
-    return PassportElementErrorFrontSide(
-        source=d["source"],
-        type=d["type"],
-        file_hash=d["file_hash"],
-        message=d["message"],
-    )
+    return _build(PassportElementErrorFrontSide, d, *_PASSPORT_ELEMENT_ERROR_FRONT_SIDE)
 
 
 def decode_passport_element_error_reverse_side(d: Json) -> PassportElementErrorReverseSide:
-    return PassportElementErrorReverseSide(
-        source=d["source"],
-        type=d["type"],
-        file_hash=d["file_hash"],
-        message=d["message"],
-    )
+    return _build(PassportElementErrorReverseSide, d, *_PASSPORT_ELEMENT_ERROR_REVERSE_SIDE)
 
 
 def decode_passport_element_error_selfie(d: Json) -> PassportElementErrorSelfie:
-    return PassportElementErrorSelfie(
-        source=d["source"],
-        type=d["type"],
-        file_hash=d["file_hash"],
-        message=d["message"],
-    )
+    return _build(PassportElementErrorSelfie, d, *_PASSPORT_ELEMENT_ERROR_SELFIE)
 
 
 def decode_passport_element_error_file(d: Json) -> PassportElementErrorFile:
-    return PassportElementErrorFile(
-        source=d["source"],
-        type=d["type"],
-        file_hash=d["file_hash"],
-        message=d["message"],
-    )
+    return _build(PassportElementErrorFile, d, *_PASSPORT_ELEMENT_ERROR_FILE)
 
 
 def decode_passport_element_error_files(d: Json) -> PassportElementErrorFiles:
-    return PassportElementErrorFiles(
-        source=d["source"],
-        type=d["type"],
-        file_hashes=d["file_hashes"],
-        message=d["message"],
-    )
+    return _build(PassportElementErrorFiles, d, *_PASSPORT_ELEMENT_ERROR_FILES)
 
 
 def decode_passport_element_error_translation_file(d: Json) -> PassportElementErrorTranslationFile:
-    return PassportElementErrorTranslationFile(
-        source=d["source"],
-        type=d["type"],
-        file_hash=d["file_hash"],
-        message=d["message"],
+    return _build(
+        PassportElementErrorTranslationFile, d, *_PASSPORT_ELEMENT_ERROR_TRANSLATION_FILE
     )
 
 
 def decode_passport_element_error_translation_files(
     d: Json,
 ) -> PassportElementErrorTranslationFiles:
-    return PassportElementErrorTranslationFiles(
-        source=d["source"],
-        type=d["type"],
-        file_hashes=d["file_hashes"],
-        message=d["message"],
+    return _build(
+        PassportElementErrorTranslationFiles, d, *_PASSPORT_ELEMENT_ERROR_TRANSLATION_FILES
     )
 
 
 def decode_passport_element_error_unspecified(d: Json) -> PassportElementErrorUnspecified:
-    return PassportElementErrorUnspecified(
-        source=d["source"],
-        type=d["type"],
-        element_hash=d["element_hash"],
-        message=d["message"],
-    )
+    return _build(PassportElementErrorUnspecified, d, *_PASSPORT_ELEMENT_ERROR_UNSPECIFIED)
 
 
 def decode_game(d: Json) -> Game:
-    g = d.get
-    return Game(
-        title=d["title"],
-        description=d["description"],
-        photo=[decode_photo_size(x0) for x0 in d["photo"]],
-        text=g("text"),
-        text_entities=None
-        if (v := g("text_entities")) is None
-        else [decode_message_entity(x0) for x0 in v],
-        animation=None if (v := g("animation")) is None else decode_animation(v),
-    )
+    return _build(Game, d, *_GAME)
 
 
 def decode_callback_game(d: Json) -> CallbackGame:
-    if not isinstance(d, dict):
-        raise TypeError("expected an object")
-    return CallbackGame()
+    return _build(CallbackGame, d, *_CALLBACK_GAME)
 
 
 def decode_game_high_score(d: Json) -> GameHighScore:
-    return GameHighScore(
-        position=d["position"],
-        user=decode_user(d["user"]),
-        score=d["score"],
-    )
+    return _build(GameHighScore, d, *_GAME_HIGH_SCORE)
 
 
 def decode_maybe_inaccessible_message(d: Json) -> MaybeInaccessibleMessage:
@@ -5115,3 +2411,3553 @@ def _decode_one_of_1(
     if kind == "voice_note":
         return decode_input_media_voice_note(d)
     return UnknownVariant(union="InputMediaAnimation (or 4 more)", data=d)
+
+
+# What each decoder reads: plain fields, fields to decode, required fields.
+
+_UPDATE: Table = (
+    frozenset({"update_id"}),
+    {
+        "message": ("message", decode_message),
+        "edited_message": ("edited_message", decode_message),
+        "channel_post": ("channel_post", decode_message),
+        "edited_channel_post": ("edited_channel_post", decode_message),
+        "business_connection": ("business_connection", decode_business_connection),
+        "business_message": ("business_message", decode_message),
+        "edited_business_message": ("edited_business_message", decode_message),
+        "deleted_business_messages": (
+            "deleted_business_messages",
+            decode_business_messages_deleted,
+        ),
+        "guest_message": ("guest_message", decode_message),
+        "message_reaction": ("message_reaction", decode_message_reaction_updated),
+        "message_reaction_count": (
+            "message_reaction_count",
+            decode_message_reaction_count_updated,
+        ),
+        "inline_query": ("inline_query", decode_inline_query),
+        "chosen_inline_result": ("chosen_inline_result", decode_chosen_inline_result),
+        "callback_query": ("callback_query", decode_callback_query),
+        "shipping_query": ("shipping_query", decode_shipping_query),
+        "pre_checkout_query": ("pre_checkout_query", decode_pre_checkout_query),
+        "purchased_paid_media": ("purchased_paid_media", decode_paid_media_purchased),
+        "poll": ("poll", decode_poll),
+        "poll_answer": ("poll_answer", decode_poll_answer),
+        "my_chat_member": ("my_chat_member", decode_chat_member_updated),
+        "chat_member": ("chat_member", decode_chat_member_updated),
+        "chat_join_request": ("chat_join_request", decode_chat_join_request),
+        "chat_boost": ("chat_boost", decode_chat_boost_updated),
+        "removed_chat_boost": ("removed_chat_boost", decode_chat_boost_removed),
+        "managed_bot": ("managed_bot", decode_managed_bot_updated),
+        "subscription": ("subscription", decode_bot_subscription_updated),
+    },
+    frozenset({"update_id"}),
+)
+
+_WEBHOOK_INFO: Table = (
+    frozenset(
+        {
+            "url",
+            "has_custom_certificate",
+            "pending_update_count",
+            "ip_address",
+            "last_error_date",
+            "last_error_message",
+            "last_synchronization_error_date",
+            "max_connections",
+            "allowed_updates",
+        }
+    ),
+    {},
+    frozenset({"url", "has_custom_certificate", "pending_update_count"}),
+)
+
+_USER: Table = (
+    frozenset(
+        {
+            "id",
+            "is_bot",
+            "first_name",
+            "last_name",
+            "username",
+            "language_code",
+            "is_premium",
+            "added_to_attachment_menu",
+            "can_join_groups",
+            "can_read_all_group_messages",
+            "supports_guest_queries",
+            "supports_inline_queries",
+            "can_connect_to_business",
+            "has_main_web_app",
+            "has_topics_enabled",
+            "allows_users_to_create_topics",
+            "can_manage_bots",
+            "supports_join_request_queries",
+        }
+    ),
+    {},
+    frozenset({"id", "is_bot", "first_name"}),
+)
+
+_CHAT: Table = (
+    frozenset(
+        {
+            "id",
+            "type",
+            "title",
+            "username",
+            "first_name",
+            "last_name",
+            "is_forum",
+            "is_direct_messages",
+        }
+    ),
+    {},
+    frozenset({"id", "type"}),
+)
+
+_CHAT_FULL_INFO: Table = (
+    frozenset(
+        {
+            "id",
+            "type",
+            "title",
+            "username",
+            "first_name",
+            "last_name",
+            "is_forum",
+            "is_direct_messages",
+            "accent_color_id",
+            "max_reaction_count",
+            "active_usernames",
+            "background_custom_emoji_id",
+            "profile_accent_color_id",
+            "profile_background_custom_emoji_id",
+            "emoji_status_custom_emoji_id",
+            "emoji_status_expiration_date",
+            "bio",
+            "has_private_forwards",
+            "has_restricted_voice_and_video_messages",
+            "join_to_send_messages",
+            "join_by_request",
+            "description",
+            "invite_link",
+            "can_send_paid_media",
+            "slow_mode_delay",
+            "unrestrict_boost_count",
+            "message_auto_delete_time",
+            "has_aggressive_anti_spam_enabled",
+            "has_hidden_members",
+            "has_protected_content",
+            "has_visible_history",
+            "sticker_set_name",
+            "can_set_sticker_set",
+            "custom_emoji_sticker_set_name",
+            "linked_chat_id",
+            "paid_message_star_count",
+        }
+    ),
+    {
+        "photo": ("photo", decode_chat_photo),
+        "birthdate": ("birthdate", decode_birthdate),
+        "business_intro": ("business_intro", decode_business_intro),
+        "business_location": ("business_location", decode_business_location),
+        "business_opening_hours": ("business_opening_hours", decode_business_opening_hours),
+        "personal_chat": ("personal_chat", decode_chat),
+        "parent_chat": ("parent_chat", decode_chat),
+        "available_reactions": ("available_reactions", _list(decode_reaction_type)),
+        "pinned_message": ("pinned_message", decode_message),
+        "permissions": ("permissions", decode_chat_permissions),
+        "accepted_gift_types": ("accepted_gift_types", decode_accepted_gift_types),
+        "location": ("location", decode_chat_location),
+        "rating": ("rating", decode_user_rating),
+        "first_profile_audio": ("first_profile_audio", decode_audio),
+        "unique_gift_colors": ("unique_gift_colors", decode_unique_gift_colors),
+        "guard_bot": ("guard_bot", decode_user),
+        "community": ("community", decode_community),
+    },
+    frozenset({"id", "type", "accent_color_id", "max_reaction_count", "accepted_gift_types"}),
+)
+
+_MESSAGE: Table = (
+    frozenset(
+        {
+            "message_id",
+            "message_thread_id",
+            "sender_boost_count",
+            "sender_tag",
+            "ephemeral_message_id",
+            "date",
+            "guest_query_id",
+            "business_connection_id",
+            "is_topic_message",
+            "is_automatic_forward",
+            "reply_to_checklist_task_id",
+            "reply_to_poll_option_id",
+            "edit_date",
+            "has_protected_content",
+            "is_from_offline",
+            "is_paid_post",
+            "media_group_id",
+            "author_signature",
+            "paid_star_count",
+            "text",
+            "effect_id",
+            "caption",
+            "show_caption_above_media",
+            "has_media_spoiler",
+            "new_chat_title",
+            "delete_chat_photo",
+            "group_chat_created",
+            "supergroup_chat_created",
+            "channel_chat_created",
+            "migrate_to_chat_id",
+            "migrate_from_chat_id",
+            "connected_website",
+        }
+    ),
+    {
+        "direct_messages_topic": ("direct_messages_topic", decode_direct_messages_topic),
+        "from": ("from_user", decode_user),
+        "sender_chat": ("sender_chat", decode_chat),
+        "sender_business_bot": ("sender_business_bot", decode_user),
+        "receiver_user": ("receiver_user", decode_user),
+        "chat": ("chat", decode_chat),
+        "forward_origin": ("forward_origin", decode_message_origin),
+        "reply_to_message": ("reply_to_message", decode_message),
+        "external_reply": ("external_reply", decode_external_reply_info),
+        "quote": ("quote", decode_text_quote),
+        "reply_to_story": ("reply_to_story", decode_story),
+        "via_bot": ("via_bot", decode_user),
+        "guest_bot_caller_user": ("guest_bot_caller_user", decode_user),
+        "guest_bot_caller_chat": ("guest_bot_caller_chat", decode_chat),
+        "entities": ("entities", _list(decode_message_entity)),
+        "link_preview_options": ("link_preview_options", decode_link_preview_options),
+        "suggested_post_info": ("suggested_post_info", decode_suggested_post_info),
+        "rich_message": ("rich_message", decode_rich_message),
+        "animation": ("animation", decode_animation),
+        "audio": ("audio", decode_audio),
+        "document": ("document", decode_document),
+        "live_photo": ("live_photo", decode_live_photo),
+        "paid_media": ("paid_media", decode_paid_media_info),
+        "photo": ("photo", _list(decode_photo_size)),
+        "sticker": ("sticker", decode_sticker),
+        "story": ("story", decode_story),
+        "video": ("video", decode_video),
+        "video_note": ("video_note", decode_video_note),
+        "voice": ("voice", decode_voice),
+        "caption_entities": ("caption_entities", _list(decode_message_entity)),
+        "checklist": ("checklist", decode_checklist),
+        "contact": ("contact", decode_contact),
+        "dice": ("dice", decode_dice),
+        "game": ("game", decode_game),
+        "poll": ("poll", decode_poll),
+        "venue": ("venue", decode_venue),
+        "location": ("location", decode_location),
+        "new_chat_members": ("new_chat_members", _list(decode_user)),
+        "left_chat_member": ("left_chat_member", decode_user),
+        "chat_owner_left": ("chat_owner_left", decode_chat_owner_left),
+        "chat_owner_changed": ("chat_owner_changed", decode_chat_owner_changed),
+        "new_chat_photo": ("new_chat_photo", _list(decode_photo_size)),
+        "message_auto_delete_timer_changed": (
+            "message_auto_delete_timer_changed",
+            decode_message_auto_delete_timer_changed,
+        ),
+        "pinned_message": ("pinned_message", decode_maybe_inaccessible_message),
+        "invoice": ("invoice", decode_invoice),
+        "successful_payment": ("successful_payment", decode_successful_payment),
+        "refunded_payment": ("refunded_payment", decode_refunded_payment),
+        "users_shared": ("users_shared", decode_users_shared),
+        "chat_shared": ("chat_shared", decode_chat_shared),
+        "gift": ("gift", decode_gift_info),
+        "unique_gift": ("unique_gift", decode_unique_gift_info),
+        "gift_upgrade_sent": ("gift_upgrade_sent", decode_gift_info),
+        "write_access_allowed": ("write_access_allowed", decode_write_access_allowed),
+        "passport_data": ("passport_data", decode_passport_data),
+        "proximity_alert_triggered": (
+            "proximity_alert_triggered",
+            decode_proximity_alert_triggered,
+        ),
+        "boost_added": ("boost_added", decode_chat_boost_added),
+        "chat_background_set": ("chat_background_set", decode_chat_background),
+        "checklist_tasks_done": ("checklist_tasks_done", decode_checklist_tasks_done),
+        "checklist_tasks_added": ("checklist_tasks_added", decode_checklist_tasks_added),
+        "community_chat_added": ("community_chat_added", decode_community_chat_added),
+        "community_chat_removed": ("community_chat_removed", decode_community_chat_removed),
+        "direct_message_price_changed": (
+            "direct_message_price_changed",
+            decode_direct_message_price_changed,
+        ),
+        "forum_topic_created": ("forum_topic_created", decode_forum_topic_created),
+        "forum_topic_edited": ("forum_topic_edited", decode_forum_topic_edited),
+        "forum_topic_closed": ("forum_topic_closed", decode_forum_topic_closed),
+        "forum_topic_reopened": ("forum_topic_reopened", decode_forum_topic_reopened),
+        "general_forum_topic_hidden": (
+            "general_forum_topic_hidden",
+            decode_general_forum_topic_hidden,
+        ),
+        "general_forum_topic_unhidden": (
+            "general_forum_topic_unhidden",
+            decode_general_forum_topic_unhidden,
+        ),
+        "giveaway_created": ("giveaway_created", decode_giveaway_created),
+        "giveaway": ("giveaway", decode_giveaway),
+        "giveaway_winners": ("giveaway_winners", decode_giveaway_winners),
+        "giveaway_completed": ("giveaway_completed", decode_giveaway_completed),
+        "managed_bot_created": ("managed_bot_created", decode_managed_bot_created),
+        "paid_message_price_changed": (
+            "paid_message_price_changed",
+            decode_paid_message_price_changed,
+        ),
+        "poll_option_added": ("poll_option_added", decode_poll_option_added),
+        "poll_option_deleted": ("poll_option_deleted", decode_poll_option_deleted),
+        "suggested_post_approved": ("suggested_post_approved", decode_suggested_post_approved),
+        "suggested_post_approval_failed": (
+            "suggested_post_approval_failed",
+            decode_suggested_post_approval_failed,
+        ),
+        "suggested_post_declined": ("suggested_post_declined", decode_suggested_post_declined),
+        "suggested_post_paid": ("suggested_post_paid", decode_suggested_post_paid),
+        "suggested_post_refunded": ("suggested_post_refunded", decode_suggested_post_refunded),
+        "video_chat_scheduled": ("video_chat_scheduled", decode_video_chat_scheduled),
+        "video_chat_started": ("video_chat_started", decode_video_chat_started),
+        "video_chat_ended": ("video_chat_ended", decode_video_chat_ended),
+        "video_chat_participants_invited": (
+            "video_chat_participants_invited",
+            decode_video_chat_participants_invited,
+        ),
+        "web_app_data": ("web_app_data", decode_web_app_data),
+        "reply_markup": ("reply_markup", decode_inline_keyboard_markup),
+    },
+    frozenset({"message_id", "date", "chat"}),
+)
+
+_MESSAGE_ID: Table = (
+    frozenset({"message_id"}),
+    {},
+    frozenset({"message_id"}),
+)
+
+_INACCESSIBLE_MESSAGE: Table = (
+    frozenset({"message_id", "date"}),
+    {"chat": ("chat", decode_chat)},
+    frozenset({"chat", "message_id", "date"}),
+)
+
+_MESSAGE_ENTITY: Table = (
+    frozenset(
+        {
+            "type",
+            "offset",
+            "length",
+            "url",
+            "language",
+            "custom_emoji_id",
+            "unix_time",
+            "date_time_format",
+        }
+    ),
+    {"user": ("user", decode_user)},
+    frozenset({"type", "offset", "length"}),
+)
+
+_TEXT_QUOTE: Table = (
+    frozenset({"text", "position", "is_manual"}),
+    {"entities": ("entities", _list(decode_message_entity))},
+    frozenset({"text", "position"}),
+)
+
+_EXTERNAL_REPLY_INFO: Table = (
+    frozenset({"message_id", "has_media_spoiler"}),
+    {
+        "origin": ("origin", decode_message_origin),
+        "chat": ("chat", decode_chat),
+        "link_preview_options": ("link_preview_options", decode_link_preview_options),
+        "animation": ("animation", decode_animation),
+        "audio": ("audio", decode_audio),
+        "document": ("document", decode_document),
+        "live_photo": ("live_photo", decode_live_photo),
+        "paid_media": ("paid_media", decode_paid_media_info),
+        "photo": ("photo", _list(decode_photo_size)),
+        "sticker": ("sticker", decode_sticker),
+        "story": ("story", decode_story),
+        "video": ("video", decode_video),
+        "video_note": ("video_note", decode_video_note),
+        "voice": ("voice", decode_voice),
+        "checklist": ("checklist", decode_checklist),
+        "contact": ("contact", decode_contact),
+        "dice": ("dice", decode_dice),
+        "game": ("game", decode_game),
+        "giveaway": ("giveaway", decode_giveaway),
+        "giveaway_winners": ("giveaway_winners", decode_giveaway_winners),
+        "invoice": ("invoice", decode_invoice),
+        "location": ("location", decode_location),
+        "poll": ("poll", decode_poll),
+        "venue": ("venue", decode_venue),
+    },
+    frozenset({"origin"}),
+)
+
+_REPLY_PARAMETERS: Table = (
+    frozenset(
+        {
+            "message_id",
+            "chat_id",
+            "ephemeral_message_id",
+            "allow_sending_without_reply",
+            "quote",
+            "quote_parse_mode",
+            "quote_position",
+            "checklist_task_id",
+            "poll_option_id",
+        }
+    ),
+    {"quote_entities": ("quote_entities", _list(decode_message_entity))},
+    frozenset({"message_id"}),
+)
+
+_MESSAGE_ORIGIN_USER: Table = (
+    frozenset({"type", "date"}),
+    {"sender_user": ("sender_user", decode_user)},
+    frozenset({"type", "date", "sender_user"}),
+)
+
+_MESSAGE_ORIGIN_HIDDEN_USER: Table = (
+    frozenset({"type", "date", "sender_user_name"}),
+    {},
+    frozenset({"type", "date", "sender_user_name"}),
+)
+
+_MESSAGE_ORIGIN_CHAT: Table = (
+    frozenset({"type", "date", "author_signature"}),
+    {"sender_chat": ("sender_chat", decode_chat)},
+    frozenset({"type", "date", "sender_chat"}),
+)
+
+_MESSAGE_ORIGIN_CHANNEL: Table = (
+    frozenset({"type", "date", "message_id", "author_signature"}),
+    {"chat": ("chat", decode_chat)},
+    frozenset({"type", "date", "chat", "message_id"}),
+)
+
+_PHOTO_SIZE: Table = (
+    frozenset({"file_id", "file_unique_id", "width", "height", "file_size"}),
+    {},
+    frozenset({"file_id", "file_unique_id", "width", "height"}),
+)
+
+_ANIMATION: Table = (
+    frozenset(
+        {
+            "file_id",
+            "file_unique_id",
+            "width",
+            "height",
+            "duration",
+            "file_name",
+            "mime_type",
+            "file_size",
+        }
+    ),
+    {"thumbnail": ("thumbnail", decode_photo_size)},
+    frozenset({"file_id", "file_unique_id", "width", "height", "duration"}),
+)
+
+_AUDIO: Table = (
+    frozenset(
+        {
+            "file_id",
+            "file_unique_id",
+            "duration",
+            "performer",
+            "title",
+            "file_name",
+            "mime_type",
+            "file_size",
+        }
+    ),
+    {"thumbnail": ("thumbnail", decode_photo_size)},
+    frozenset({"file_id", "file_unique_id", "duration"}),
+)
+
+_DOCUMENT: Table = (
+    frozenset({"file_id", "file_unique_id", "file_name", "mime_type", "file_size"}),
+    {"thumbnail": ("thumbnail", decode_photo_size)},
+    frozenset({"file_id", "file_unique_id"}),
+)
+
+_LIVE_PHOTO: Table = (
+    frozenset(
+        {"file_id", "file_unique_id", "width", "height", "duration", "mime_type", "file_size"}
+    ),
+    {"photo": ("photo", _list(decode_photo_size))},
+    frozenset({"file_id", "file_unique_id", "width", "height", "duration"}),
+)
+
+_STORY: Table = (
+    frozenset({"id"}),
+    {"chat": ("chat", decode_chat)},
+    frozenset({"chat", "id"}),
+)
+
+_VIDEO_QUALITY: Table = (
+    frozenset({"file_id", "file_unique_id", "width", "height", "codec", "file_size"}),
+    {},
+    frozenset({"file_id", "file_unique_id", "width", "height", "codec"}),
+)
+
+_VIDEO: Table = (
+    frozenset(
+        {
+            "file_id",
+            "file_unique_id",
+            "width",
+            "height",
+            "duration",
+            "start_timestamp",
+            "file_name",
+            "mime_type",
+            "file_size",
+        }
+    ),
+    {
+        "thumbnail": ("thumbnail", decode_photo_size),
+        "cover": ("cover", _list(decode_photo_size)),
+        "qualities": ("qualities", _list(decode_video_quality)),
+    },
+    frozenset({"file_id", "file_unique_id", "width", "height", "duration"}),
+)
+
+_VIDEO_NOTE: Table = (
+    frozenset({"file_id", "file_unique_id", "length", "duration", "file_size"}),
+    {"thumbnail": ("thumbnail", decode_photo_size)},
+    frozenset({"file_id", "file_unique_id", "length", "duration"}),
+)
+
+_VOICE: Table = (
+    frozenset({"file_id", "file_unique_id", "duration", "mime_type", "file_size"}),
+    {},
+    frozenset({"file_id", "file_unique_id", "duration"}),
+)
+
+_PAID_MEDIA_INFO: Table = (
+    frozenset({"star_count"}),
+    {"paid_media": ("paid_media", _list(decode_paid_media))},
+    frozenset({"star_count", "paid_media"}),
+)
+
+_PAID_MEDIA_LIVE_PHOTO: Table = (
+    frozenset({"type"}),
+    {"live_photo": ("live_photo", decode_live_photo)},
+    frozenset({"type", "live_photo"}),
+)
+
+_PAID_MEDIA_PHOTO: Table = (
+    frozenset({"type"}),
+    {"photo": ("photo", _list(decode_photo_size))},
+    frozenset({"type", "photo"}),
+)
+
+_PAID_MEDIA_PREVIEW: Table = (
+    frozenset({"type", "width", "height", "duration"}),
+    {},
+    frozenset({"type"}),
+)
+
+_PAID_MEDIA_VIDEO: Table = (
+    frozenset({"type"}),
+    {"video": ("video", decode_video)},
+    frozenset({"type", "video"}),
+)
+
+_CONTACT: Table = (
+    frozenset({"phone_number", "first_name", "last_name", "user_id", "vcard"}),
+    {},
+    frozenset({"phone_number", "first_name"}),
+)
+
+_DICE: Table = (
+    frozenset({"emoji", "value"}),
+    {},
+    frozenset({"emoji", "value"}),
+)
+
+_LINK: Table = (
+    frozenset({"url"}),
+    {},
+    frozenset({"url"}),
+)
+
+_POLL_MEDIA: Table = (
+    frozenset({}),
+    {
+        "animation": ("animation", decode_animation),
+        "audio": ("audio", decode_audio),
+        "document": ("document", decode_document),
+        "link": ("link", decode_link),
+        "live_photo": ("live_photo", decode_live_photo),
+        "location": ("location", decode_location),
+        "photo": ("photo", _list(decode_photo_size)),
+        "sticker": ("sticker", decode_sticker),
+        "venue": ("venue", decode_venue),
+        "video": ("video", decode_video),
+    },
+    frozenset({}),
+)
+
+_POLL_OPTION: Table = (
+    frozenset({"persistent_id", "text", "voter_count", "addition_date"}),
+    {
+        "text_entities": ("text_entities", _list(decode_message_entity)),
+        "media": ("media", decode_poll_media),
+        "added_by_user": ("added_by_user", decode_user),
+        "added_by_chat": ("added_by_chat", decode_chat),
+    },
+    frozenset({"persistent_id", "text", "voter_count"}),
+)
+
+_INPUT_POLL_OPTION: Table = (
+    frozenset({"text", "text_parse_mode"}),
+    {
+        "text_entities": ("text_entities", _list(decode_message_entity)),
+        "media": ("media", decode_input_poll_option_media),
+    },
+    frozenset({"text"}),
+)
+
+_POLL_ANSWER: Table = (
+    frozenset({"poll_id", "option_ids", "option_persistent_ids"}),
+    {"voter_chat": ("voter_chat", decode_chat), "user": ("user", decode_user)},
+    frozenset({"poll_id", "option_ids", "option_persistent_ids"}),
+)
+
+_POLL: Table = (
+    frozenset(
+        {
+            "id",
+            "question",
+            "total_voter_count",
+            "is_closed",
+            "is_anonymous",
+            "type",
+            "allows_multiple_answers",
+            "allows_revoting",
+            "members_only",
+            "country_codes",
+            "correct_option_ids",
+            "explanation",
+            "open_period",
+            "close_date",
+            "description",
+        }
+    ),
+    {
+        "question_entities": ("question_entities", _list(decode_message_entity)),
+        "options": ("options", _list(decode_poll_option)),
+        "explanation_entities": ("explanation_entities", _list(decode_message_entity)),
+        "explanation_media": ("explanation_media", decode_poll_media),
+        "description_entities": ("description_entities", _list(decode_message_entity)),
+        "media": ("media", decode_poll_media),
+    },
+    frozenset(
+        {
+            "id",
+            "question",
+            "options",
+            "total_voter_count",
+            "is_closed",
+            "is_anonymous",
+            "type",
+            "allows_multiple_answers",
+            "allows_revoting",
+            "members_only",
+        }
+    ),
+)
+
+_CHECKLIST_TASK: Table = (
+    frozenset({"id", "text", "completion_date"}),
+    {
+        "text_entities": ("text_entities", _list(decode_message_entity)),
+        "completed_by_user": ("completed_by_user", decode_user),
+        "completed_by_chat": ("completed_by_chat", decode_chat),
+    },
+    frozenset({"id", "text"}),
+)
+
+_CHECKLIST: Table = (
+    frozenset({"title", "others_can_add_tasks", "others_can_mark_tasks_as_done"}),
+    {
+        "title_entities": ("title_entities", _list(decode_message_entity)),
+        "tasks": ("tasks", _list(decode_checklist_task)),
+    },
+    frozenset({"title", "tasks"}),
+)
+
+_INPUT_CHECKLIST_TASK: Table = (
+    frozenset({"id", "text", "parse_mode"}),
+    {"text_entities": ("text_entities", _list(decode_message_entity))},
+    frozenset({"id", "text"}),
+)
+
+_INPUT_CHECKLIST: Table = (
+    frozenset({"title", "parse_mode", "others_can_add_tasks", "others_can_mark_tasks_as_done"}),
+    {
+        "title_entities": ("title_entities", _list(decode_message_entity)),
+        "tasks": ("tasks", _list(decode_input_checklist_task)),
+    },
+    frozenset({"title", "tasks"}),
+)
+
+_LOCATION: Table = (
+    frozenset(
+        {
+            "latitude",
+            "longitude",
+            "horizontal_accuracy",
+            "live_period",
+            "heading",
+            "proximity_alert_radius",
+        }
+    ),
+    {},
+    frozenset({"latitude", "longitude"}),
+)
+
+_VENUE: Table = (
+    frozenset(
+        {
+            "title",
+            "address",
+            "foursquare_id",
+            "foursquare_type",
+            "google_place_id",
+            "google_place_type",
+        }
+    ),
+    {"location": ("location", decode_location)},
+    frozenset({"location", "title", "address"}),
+)
+
+_WEB_APP_DATA: Table = (
+    frozenset({"data", "button_text"}),
+    {},
+    frozenset({"data", "button_text"}),
+)
+
+_PROXIMITY_ALERT_TRIGGERED: Table = (
+    frozenset({"distance"}),
+    {"traveler": ("traveler", decode_user), "watcher": ("watcher", decode_user)},
+    frozenset({"traveler", "watcher", "distance"}),
+)
+
+_MESSAGE_AUTO_DELETE_TIMER_CHANGED: Table = (
+    frozenset({"message_auto_delete_time"}),
+    {},
+    frozenset({"message_auto_delete_time"}),
+)
+
+_MANAGED_BOT_CREATED: Table = (
+    frozenset({}),
+    {"bot": ("bot", decode_user)},
+    frozenset({"bot"}),
+)
+
+_MANAGED_BOT_UPDATED: Table = (
+    frozenset({}),
+    {"user": ("user", decode_user), "bot": ("bot", decode_user)},
+    frozenset({"user", "bot"}),
+)
+
+_BOT_SUBSCRIPTION_UPDATED: Table = (
+    frozenset({"invoice_payload", "state"}),
+    {"user": ("user", decode_user)},
+    frozenset({"user", "invoice_payload", "state"}),
+)
+
+_POLL_OPTION_ADDED: Table = (
+    frozenset({"option_persistent_id", "option_text"}),
+    {
+        "poll_message": ("poll_message", decode_maybe_inaccessible_message),
+        "option_text_entities": ("option_text_entities", _list(decode_message_entity)),
+    },
+    frozenset({"option_persistent_id", "option_text"}),
+)
+
+_POLL_OPTION_DELETED: Table = (
+    frozenset({"option_persistent_id", "option_text"}),
+    {
+        "poll_message": ("poll_message", decode_maybe_inaccessible_message),
+        "option_text_entities": ("option_text_entities", _list(decode_message_entity)),
+    },
+    frozenset({"option_persistent_id", "option_text"}),
+)
+
+_CHAT_BOOST_ADDED: Table = (
+    frozenset({"boost_count"}),
+    {},
+    frozenset({"boost_count"}),
+)
+
+_BACKGROUND_FILL_SOLID: Table = (
+    frozenset({"type", "color"}),
+    {},
+    frozenset({"type", "color"}),
+)
+
+_BACKGROUND_FILL_GRADIENT: Table = (
+    frozenset({"type", "top_color", "bottom_color", "rotation_angle"}),
+    {},
+    frozenset({"type", "top_color", "bottom_color", "rotation_angle"}),
+)
+
+_BACKGROUND_FILL_FREEFORM_GRADIENT: Table = (
+    frozenset({"type", "colors"}),
+    {},
+    frozenset({"type", "colors"}),
+)
+
+_BACKGROUND_TYPE_FILL: Table = (
+    frozenset({"type", "dark_theme_dimming"}),
+    {"fill": ("fill", decode_background_fill)},
+    frozenset({"type", "fill", "dark_theme_dimming"}),
+)
+
+_BACKGROUND_TYPE_WALLPAPER: Table = (
+    frozenset({"type", "dark_theme_dimming", "is_blurred", "is_moving"}),
+    {"document": ("document", decode_document)},
+    frozenset({"type", "document", "dark_theme_dimming"}),
+)
+
+_BACKGROUND_TYPE_PATTERN: Table = (
+    frozenset({"type", "intensity", "is_inverted", "is_moving"}),
+    {"document": ("document", decode_document), "fill": ("fill", decode_background_fill)},
+    frozenset({"type", "document", "fill", "intensity"}),
+)
+
+_BACKGROUND_TYPE_CHAT_THEME: Table = (
+    frozenset({"type", "theme_name"}),
+    {},
+    frozenset({"type", "theme_name"}),
+)
+
+_CHAT_BACKGROUND: Table = (
+    frozenset({}),
+    {"type": ("type", decode_background_type)},
+    frozenset({"type"}),
+)
+
+_CHECKLIST_TASKS_DONE: Table = (
+    frozenset({"marked_as_done_task_ids", "marked_as_not_done_task_ids"}),
+    {"checklist_message": ("checklist_message", decode_message)},
+    frozenset({}),
+)
+
+_CHECKLIST_TASKS_ADDED: Table = (
+    frozenset({}),
+    {
+        "checklist_message": ("checklist_message", decode_message),
+        "tasks": ("tasks", _list(decode_checklist_task)),
+    },
+    frozenset({"tasks"}),
+)
+
+_COMMUNITY_CHAT_ADDED: Table = (
+    frozenset({}),
+    {"community": ("community", decode_community)},
+    frozenset({"community"}),
+)
+
+_COMMUNITY_CHAT_REMOVED: Table = (
+    frozenset({}),
+    {},
+    frozenset({}),
+)
+
+_FORUM_TOPIC_CREATED: Table = (
+    frozenset({"name", "icon_color", "icon_custom_emoji_id", "is_name_implicit"}),
+    {},
+    frozenset({"name", "icon_color"}),
+)
+
+_FORUM_TOPIC_CLOSED: Table = (
+    frozenset({}),
+    {},
+    frozenset({}),
+)
+
+_FORUM_TOPIC_EDITED: Table = (
+    frozenset({"name", "icon_custom_emoji_id"}),
+    {},
+    frozenset({}),
+)
+
+_FORUM_TOPIC_REOPENED: Table = (
+    frozenset({}),
+    {},
+    frozenset({}),
+)
+
+_GENERAL_FORUM_TOPIC_HIDDEN: Table = (
+    frozenset({}),
+    {},
+    frozenset({}),
+)
+
+_GENERAL_FORUM_TOPIC_UNHIDDEN: Table = (
+    frozenset({}),
+    {},
+    frozenset({}),
+)
+
+_SHARED_USER: Table = (
+    frozenset({"user_id", "first_name", "last_name", "username"}),
+    {"photo": ("photo", _list(decode_photo_size))},
+    frozenset({"user_id"}),
+)
+
+_USERS_SHARED: Table = (
+    frozenset({"request_id"}),
+    {"users": ("users", _list(decode_shared_user))},
+    frozenset({"request_id", "users"}),
+)
+
+_CHAT_SHARED: Table = (
+    frozenset({"request_id", "chat_id", "title", "username"}),
+    {"photo": ("photo", _list(decode_photo_size))},
+    frozenset({"request_id", "chat_id"}),
+)
+
+_WRITE_ACCESS_ALLOWED: Table = (
+    frozenset({"from_request", "web_app_name", "from_attachment_menu"}),
+    {},
+    frozenset({}),
+)
+
+_VIDEO_CHAT_SCHEDULED: Table = (
+    frozenset({"start_date"}),
+    {},
+    frozenset({"start_date"}),
+)
+
+_VIDEO_CHAT_STARTED: Table = (
+    frozenset({}),
+    {},
+    frozenset({}),
+)
+
+_VIDEO_CHAT_ENDED: Table = (
+    frozenset({"duration"}),
+    {},
+    frozenset({"duration"}),
+)
+
+_VIDEO_CHAT_PARTICIPANTS_INVITED: Table = (
+    frozenset({}),
+    {"users": ("users", _list(decode_user))},
+    frozenset({"users"}),
+)
+
+_PAID_MESSAGE_PRICE_CHANGED: Table = (
+    frozenset({"paid_message_star_count"}),
+    {},
+    frozenset({"paid_message_star_count"}),
+)
+
+_DIRECT_MESSAGE_PRICE_CHANGED: Table = (
+    frozenset({"are_direct_messages_enabled", "direct_message_star_count"}),
+    {},
+    frozenset({"are_direct_messages_enabled"}),
+)
+
+_SUGGESTED_POST_APPROVED: Table = (
+    frozenset({"send_date"}),
+    {
+        "suggested_post_message": ("suggested_post_message", decode_message),
+        "price": ("price", decode_suggested_post_price),
+    },
+    frozenset({"send_date"}),
+)
+
+_SUGGESTED_POST_APPROVAL_FAILED: Table = (
+    frozenset({}),
+    {
+        "suggested_post_message": ("suggested_post_message", decode_message),
+        "price": ("price", decode_suggested_post_price),
+    },
+    frozenset({"price"}),
+)
+
+_SUGGESTED_POST_DECLINED: Table = (
+    frozenset({"comment"}),
+    {"suggested_post_message": ("suggested_post_message", decode_message)},
+    frozenset({}),
+)
+
+_SUGGESTED_POST_PAID: Table = (
+    frozenset({"currency", "amount"}),
+    {
+        "suggested_post_message": ("suggested_post_message", decode_message),
+        "star_amount": ("star_amount", decode_star_amount),
+    },
+    frozenset({"currency"}),
+)
+
+_SUGGESTED_POST_REFUNDED: Table = (
+    frozenset({"reason"}),
+    {"suggested_post_message": ("suggested_post_message", decode_message)},
+    frozenset({"reason"}),
+)
+
+_GIVEAWAY_CREATED: Table = (
+    frozenset({"prize_star_count"}),
+    {},
+    frozenset({}),
+)
+
+_GIVEAWAY: Table = (
+    frozenset(
+        {
+            "winners_selection_date",
+            "winner_count",
+            "only_new_members",
+            "has_public_winners",
+            "prize_description",
+            "country_codes",
+            "prize_star_count",
+            "premium_subscription_month_count",
+        }
+    ),
+    {"chats": ("chats", _list(decode_chat))},
+    frozenset({"chats", "winners_selection_date", "winner_count"}),
+)
+
+_GIVEAWAY_WINNERS: Table = (
+    frozenset(
+        {
+            "giveaway_message_id",
+            "winners_selection_date",
+            "winner_count",
+            "additional_chat_count",
+            "prize_star_count",
+            "premium_subscription_month_count",
+            "unclaimed_prize_count",
+            "only_new_members",
+            "was_refunded",
+            "prize_description",
+        }
+    ),
+    {"chat": ("chat", decode_chat), "winners": ("winners", _list(decode_user))},
+    frozenset(
+        {"chat", "giveaway_message_id", "winners_selection_date", "winner_count", "winners"}
+    ),
+)
+
+_GIVEAWAY_COMPLETED: Table = (
+    frozenset({"winner_count", "unclaimed_prize_count", "is_star_giveaway"}),
+    {"giveaway_message": ("giveaway_message", decode_message)},
+    frozenset({"winner_count"}),
+)
+
+_LINK_PREVIEW_OPTIONS: Table = (
+    frozenset(
+        {"is_disabled", "url", "prefer_small_media", "prefer_large_media", "show_above_text"}
+    ),
+    {},
+    frozenset({}),
+)
+
+_SUGGESTED_POST_PRICE: Table = (
+    frozenset({"currency", "amount"}),
+    {},
+    frozenset({"currency", "amount"}),
+)
+
+_SUGGESTED_POST_INFO: Table = (
+    frozenset({"state", "send_date"}),
+    {"price": ("price", decode_suggested_post_price)},
+    frozenset({"state"}),
+)
+
+_SUGGESTED_POST_PARAMETERS: Table = (
+    frozenset({"send_date"}),
+    {"price": ("price", decode_suggested_post_price)},
+    frozenset({}),
+)
+
+_DIRECT_MESSAGES_TOPIC: Table = (
+    frozenset({"topic_id"}),
+    {"user": ("user", decode_user)},
+    frozenset({"topic_id"}),
+)
+
+_USER_PROFILE_PHOTOS: Table = (
+    frozenset({"total_count"}),
+    {"photos": ("photos", _list(_list(decode_photo_size)))},
+    frozenset({"total_count", "photos"}),
+)
+
+_USER_PROFILE_AUDIOS: Table = (
+    frozenset({"total_count"}),
+    {"audios": ("audios", _list(decode_audio))},
+    frozenset({"total_count", "audios"}),
+)
+
+_FILE: Table = (
+    frozenset({"file_id", "file_unique_id", "file_size", "file_path"}),
+    {},
+    frozenset({"file_id", "file_unique_id"}),
+)
+
+_WEB_APP_INFO: Table = (
+    frozenset({"url"}),
+    {},
+    frozenset({"url"}),
+)
+
+_REPLY_KEYBOARD_MARKUP: Table = (
+    frozenset(
+        {
+            "is_persistent",
+            "resize_keyboard",
+            "one_time_keyboard",
+            "input_field_placeholder",
+            "selective",
+        }
+    ),
+    {"keyboard": ("keyboard", _list(_list(decode_keyboard_button)))},
+    frozenset({"keyboard"}),
+)
+
+_KEYBOARD_BUTTON: Table = (
+    frozenset({"text", "icon_custom_emoji_id", "style", "request_contact", "request_location"}),
+    {
+        "request_users": ("request_users", decode_keyboard_button_request_users),
+        "request_chat": ("request_chat", decode_keyboard_button_request_chat),
+        "request_managed_bot": ("request_managed_bot", decode_keyboard_button_request_managed_bot),
+        "request_poll": ("request_poll", decode_keyboard_button_poll_type),
+        "web_app": ("web_app", decode_web_app_info),
+    },
+    frozenset({"text"}),
+)
+
+_KEYBOARD_BUTTON_REQUEST_USERS: Table = (
+    frozenset(
+        {
+            "request_id",
+            "user_is_bot",
+            "user_is_premium",
+            "max_quantity",
+            "request_name",
+            "request_username",
+            "request_photo",
+        }
+    ),
+    {},
+    frozenset({"request_id"}),
+)
+
+_KEYBOARD_BUTTON_REQUEST_CHAT: Table = (
+    frozenset(
+        {
+            "request_id",
+            "chat_is_channel",
+            "chat_is_forum",
+            "chat_has_username",
+            "chat_is_created",
+            "bot_is_member",
+            "request_title",
+            "request_username",
+            "request_photo",
+        }
+    ),
+    {
+        "user_administrator_rights": (
+            "user_administrator_rights",
+            decode_chat_administrator_rights,
+        ),
+        "bot_administrator_rights": ("bot_administrator_rights", decode_chat_administrator_rights),
+    },
+    frozenset({"request_id", "chat_is_channel"}),
+)
+
+_KEYBOARD_BUTTON_REQUEST_MANAGED_BOT: Table = (
+    frozenset({"request_id", "suggested_name", "suggested_username"}),
+    {},
+    frozenset({"request_id"}),
+)
+
+_KEYBOARD_BUTTON_POLL_TYPE: Table = (
+    frozenset({"type"}),
+    {},
+    frozenset({}),
+)
+
+_REPLY_KEYBOARD_REMOVE: Table = (
+    frozenset({"remove_keyboard", "selective"}),
+    {},
+    frozenset({"remove_keyboard"}),
+)
+
+_INLINE_KEYBOARD_MARKUP: Table = (
+    frozenset({}),
+    {"inline_keyboard": ("inline_keyboard", _list(_list(decode_inline_keyboard_button)))},
+    frozenset({"inline_keyboard"}),
+)
+
+_INLINE_KEYBOARD_BUTTON: Table = (
+    frozenset(
+        {
+            "text",
+            "icon_custom_emoji_id",
+            "style",
+            "url",
+            "callback_data",
+            "switch_inline_query",
+            "switch_inline_query_current_chat",
+            "pay",
+        }
+    ),
+    {
+        "web_app": ("web_app", decode_web_app_info),
+        "login_url": ("login_url", decode_login_url),
+        "switch_inline_query_chosen_chat": (
+            "switch_inline_query_chosen_chat",
+            decode_switch_inline_query_chosen_chat,
+        ),
+        "copy_text": ("copy_text", decode_copy_text_button),
+        "callback_game": ("callback_game", decode_callback_game),
+    },
+    frozenset({"text"}),
+)
+
+_LOGIN_URL: Table = (
+    frozenset({"url", "forward_text", "bot_username", "request_write_access"}),
+    {},
+    frozenset({"url"}),
+)
+
+_SWITCH_INLINE_QUERY_CHOSEN_CHAT: Table = (
+    frozenset(
+        {
+            "query",
+            "allow_user_chats",
+            "allow_bot_chats",
+            "allow_group_chats",
+            "allow_channel_chats",
+        }
+    ),
+    {},
+    frozenset({}),
+)
+
+_COPY_TEXT_BUTTON: Table = (
+    frozenset({"text"}),
+    {},
+    frozenset({"text"}),
+)
+
+_CALLBACK_QUERY: Table = (
+    frozenset({"id", "inline_message_id", "chat_instance", "data", "game_short_name"}),
+    {
+        "from": ("from_user", decode_user),
+        "message": ("message", decode_maybe_inaccessible_message),
+    },
+    frozenset({"id", "from_user", "chat_instance"}),
+)
+
+_FORCE_REPLY: Table = (
+    frozenset({"force_reply", "input_field_placeholder", "selective"}),
+    {},
+    frozenset({"force_reply"}),
+)
+
+_COMMUNITY: Table = (
+    frozenset({"id", "name"}),
+    {},
+    frozenset({"id", "name"}),
+)
+
+_CHAT_PHOTO: Table = (
+    frozenset({"small_file_id", "small_file_unique_id", "big_file_id", "big_file_unique_id"}),
+    {},
+    frozenset({"small_file_id", "small_file_unique_id", "big_file_id", "big_file_unique_id"}),
+)
+
+_CHAT_INVITE_LINK: Table = (
+    frozenset(
+        {
+            "invite_link",
+            "creates_join_request",
+            "is_primary",
+            "is_revoked",
+            "name",
+            "expire_date",
+            "member_limit",
+            "pending_join_request_count",
+            "subscription_period",
+            "subscription_price",
+        }
+    ),
+    {"creator": ("creator", decode_user)},
+    frozenset({"invite_link", "creator", "creates_join_request", "is_primary", "is_revoked"}),
+)
+
+_CHAT_ADMINISTRATOR_RIGHTS: Table = (
+    frozenset(
+        {
+            "is_anonymous",
+            "can_manage_chat",
+            "can_delete_messages",
+            "can_manage_video_chats",
+            "can_restrict_members",
+            "can_promote_members",
+            "can_change_info",
+            "can_invite_users",
+            "can_post_stories",
+            "can_edit_stories",
+            "can_delete_stories",
+            "can_post_messages",
+            "can_edit_messages",
+            "can_pin_messages",
+            "can_manage_topics",
+            "can_manage_direct_messages",
+            "can_manage_tags",
+        }
+    ),
+    {},
+    frozenset(
+        {
+            "is_anonymous",
+            "can_manage_chat",
+            "can_delete_messages",
+            "can_manage_video_chats",
+            "can_restrict_members",
+            "can_promote_members",
+            "can_change_info",
+            "can_invite_users",
+            "can_post_stories",
+            "can_edit_stories",
+            "can_delete_stories",
+        }
+    ),
+)
+
+_CHAT_MEMBER_UPDATED: Table = (
+    frozenset({"date", "via_join_request", "via_chat_folder_invite_link"}),
+    {
+        "chat": ("chat", decode_chat),
+        "from": ("from_user", decode_user),
+        "old_chat_member": ("old_chat_member", decode_chat_member),
+        "new_chat_member": ("new_chat_member", decode_chat_member),
+        "invite_link": ("invite_link", decode_chat_invite_link),
+    },
+    frozenset({"chat", "from_user", "date", "old_chat_member", "new_chat_member"}),
+)
+
+_CHAT_MEMBER_OWNER: Table = (
+    frozenset({"status", "is_anonymous", "custom_title"}),
+    {"user": ("user", decode_user)},
+    frozenset({"status", "user", "is_anonymous"}),
+)
+
+_CHAT_MEMBER_ADMINISTRATOR: Table = (
+    frozenset(
+        {
+            "status",
+            "can_be_edited",
+            "is_anonymous",
+            "can_manage_chat",
+            "can_delete_messages",
+            "can_manage_video_chats",
+            "can_restrict_members",
+            "can_promote_members",
+            "can_change_info",
+            "can_invite_users",
+            "can_post_stories",
+            "can_edit_stories",
+            "can_delete_stories",
+            "can_post_messages",
+            "can_edit_messages",
+            "can_pin_messages",
+            "can_manage_topics",
+            "can_manage_direct_messages",
+            "can_manage_tags",
+            "custom_title",
+        }
+    ),
+    {"user": ("user", decode_user)},
+    frozenset(
+        {
+            "status",
+            "user",
+            "can_be_edited",
+            "is_anonymous",
+            "can_manage_chat",
+            "can_delete_messages",
+            "can_manage_video_chats",
+            "can_restrict_members",
+            "can_promote_members",
+            "can_change_info",
+            "can_invite_users",
+            "can_post_stories",
+            "can_edit_stories",
+            "can_delete_stories",
+        }
+    ),
+)
+
+_CHAT_MEMBER_MEMBER: Table = (
+    frozenset({"status", "tag", "until_date"}),
+    {"user": ("user", decode_user)},
+    frozenset({"status", "user"}),
+)
+
+_CHAT_MEMBER_RESTRICTED: Table = (
+    frozenset(
+        {
+            "status",
+            "tag",
+            "is_member",
+            "can_send_messages",
+            "can_send_audios",
+            "can_send_documents",
+            "can_send_photos",
+            "can_send_videos",
+            "can_send_video_notes",
+            "can_send_voice_notes",
+            "can_send_polls",
+            "can_send_other_messages",
+            "can_add_web_page_previews",
+            "can_react_to_messages",
+            "can_edit_tag",
+            "can_change_info",
+            "can_invite_users",
+            "can_pin_messages",
+            "can_manage_topics",
+            "until_date",
+        }
+    ),
+    {"user": ("user", decode_user)},
+    frozenset(
+        {
+            "status",
+            "user",
+            "is_member",
+            "can_send_messages",
+            "can_send_audios",
+            "can_send_documents",
+            "can_send_photos",
+            "can_send_videos",
+            "can_send_video_notes",
+            "can_send_voice_notes",
+            "can_send_polls",
+            "can_send_other_messages",
+            "can_add_web_page_previews",
+            "can_react_to_messages",
+            "can_edit_tag",
+            "can_change_info",
+            "can_invite_users",
+            "can_pin_messages",
+            "can_manage_topics",
+            "until_date",
+        }
+    ),
+)
+
+_CHAT_MEMBER_LEFT: Table = (
+    frozenset({"status"}),
+    {"user": ("user", decode_user)},
+    frozenset({"status", "user"}),
+)
+
+_CHAT_MEMBER_BANNED: Table = (
+    frozenset({"status", "until_date"}),
+    {"user": ("user", decode_user)},
+    frozenset({"status", "user", "until_date"}),
+)
+
+_CHAT_JOIN_REQUEST: Table = (
+    frozenset({"user_chat_id", "date", "bio", "query_id"}),
+    {
+        "chat": ("chat", decode_chat),
+        "from": ("from_user", decode_user),
+        "invite_link": ("invite_link", decode_chat_invite_link),
+    },
+    frozenset({"chat", "from_user", "user_chat_id", "date"}),
+)
+
+_CHAT_PERMISSIONS: Table = (
+    frozenset(
+        {
+            "can_send_messages",
+            "can_send_audios",
+            "can_send_documents",
+            "can_send_photos",
+            "can_send_videos",
+            "can_send_video_notes",
+            "can_send_voice_notes",
+            "can_send_polls",
+            "can_send_other_messages",
+            "can_add_web_page_previews",
+            "can_react_to_messages",
+            "can_edit_tag",
+            "can_change_info",
+            "can_invite_users",
+            "can_pin_messages",
+            "can_manage_topics",
+        }
+    ),
+    {},
+    frozenset({}),
+)
+
+_BIRTHDATE: Table = (
+    frozenset({"day", "month", "year"}),
+    {},
+    frozenset({"day", "month"}),
+)
+
+_BUSINESS_INTRO: Table = (
+    frozenset({"title", "message"}),
+    {"sticker": ("sticker", decode_sticker)},
+    frozenset({}),
+)
+
+_BUSINESS_LOCATION: Table = (
+    frozenset({"address"}),
+    {"location": ("location", decode_location)},
+    frozenset({"address"}),
+)
+
+_BUSINESS_OPENING_HOURS_INTERVAL: Table = (
+    frozenset({"opening_minute", "closing_minute"}),
+    {},
+    frozenset({"opening_minute", "closing_minute"}),
+)
+
+_BUSINESS_OPENING_HOURS: Table = (
+    frozenset({"time_zone_name"}),
+    {"opening_hours": ("opening_hours", _list(decode_business_opening_hours_interval))},
+    frozenset({"time_zone_name", "opening_hours"}),
+)
+
+_USER_RATING: Table = (
+    frozenset({"level", "rating", "current_level_rating", "next_level_rating"}),
+    {},
+    frozenset({"level", "rating", "current_level_rating"}),
+)
+
+_STORY_AREA_POSITION: Table = (
+    frozenset(
+        {
+            "x_percentage",
+            "y_percentage",
+            "width_percentage",
+            "height_percentage",
+            "rotation_angle",
+            "corner_radius_percentage",
+        }
+    ),
+    {},
+    frozenset(
+        {
+            "x_percentage",
+            "y_percentage",
+            "width_percentage",
+            "height_percentage",
+            "rotation_angle",
+            "corner_radius_percentage",
+        }
+    ),
+)
+
+_LOCATION_ADDRESS: Table = (
+    frozenset({"country_code", "state", "city", "street"}),
+    {},
+    frozenset({"country_code"}),
+)
+
+_STORY_AREA_TYPE_LOCATION: Table = (
+    frozenset({"type", "latitude", "longitude"}),
+    {"address": ("address", decode_location_address)},
+    frozenset({"type", "latitude", "longitude"}),
+)
+
+_STORY_AREA_TYPE_SUGGESTED_REACTION: Table = (
+    frozenset({"type", "is_dark", "is_flipped"}),
+    {"reaction_type": ("reaction_type", decode_reaction_type)},
+    frozenset({"type", "reaction_type"}),
+)
+
+_STORY_AREA_TYPE_LINK: Table = (
+    frozenset({"type", "url"}),
+    {},
+    frozenset({"type", "url"}),
+)
+
+_STORY_AREA_TYPE_WEATHER: Table = (
+    frozenset({"type", "temperature", "emoji", "background_color"}),
+    {},
+    frozenset({"type", "temperature", "emoji", "background_color"}),
+)
+
+_STORY_AREA_TYPE_UNIQUE_GIFT: Table = (
+    frozenset({"type", "name"}),
+    {},
+    frozenset({"type", "name"}),
+)
+
+_STORY_AREA: Table = (
+    frozenset({}),
+    {
+        "position": ("position", decode_story_area_position),
+        "type": ("type", decode_story_area_type),
+    },
+    frozenset({"position", "type"}),
+)
+
+_CHAT_LOCATION: Table = (
+    frozenset({"address"}),
+    {"location": ("location", decode_location)},
+    frozenset({"location", "address"}),
+)
+
+_REACTION_TYPE_EMOJI: Table = (
+    frozenset({"type", "emoji"}),
+    {},
+    frozenset({"type", "emoji"}),
+)
+
+_REACTION_TYPE_CUSTOM_EMOJI: Table = (
+    frozenset({"type", "custom_emoji_id"}),
+    {},
+    frozenset({"type", "custom_emoji_id"}),
+)
+
+_REACTION_TYPE_PAID: Table = (
+    frozenset({"type"}),
+    {},
+    frozenset({"type"}),
+)
+
+_REACTION_COUNT: Table = (
+    frozenset({"total_count"}),
+    {"type": ("type", decode_reaction_type)},
+    frozenset({"type", "total_count"}),
+)
+
+_MESSAGE_REACTION_UPDATED: Table = (
+    frozenset({"message_id", "date"}),
+    {
+        "chat": ("chat", decode_chat),
+        "user": ("user", decode_user),
+        "actor_chat": ("actor_chat", decode_chat),
+        "old_reaction": ("old_reaction", _list(decode_reaction_type)),
+        "new_reaction": ("new_reaction", _list(decode_reaction_type)),
+    },
+    frozenset({"chat", "message_id", "date", "old_reaction", "new_reaction"}),
+)
+
+_MESSAGE_REACTION_COUNT_UPDATED: Table = (
+    frozenset({"message_id", "date"}),
+    {"chat": ("chat", decode_chat), "reactions": ("reactions", _list(decode_reaction_count))},
+    frozenset({"chat", "message_id", "date", "reactions"}),
+)
+
+_FORUM_TOPIC: Table = (
+    frozenset(
+        {"message_thread_id", "name", "icon_color", "icon_custom_emoji_id", "is_name_implicit"}
+    ),
+    {},
+    frozenset({"message_thread_id", "name", "icon_color"}),
+)
+
+_GIFT_BACKGROUND: Table = (
+    frozenset({"center_color", "edge_color", "text_color"}),
+    {},
+    frozenset({"center_color", "edge_color", "text_color"}),
+)
+
+_GIFT: Table = (
+    frozenset(
+        {
+            "id",
+            "star_count",
+            "upgrade_star_count",
+            "is_premium",
+            "has_colors",
+            "total_count",
+            "remaining_count",
+            "personal_total_count",
+            "personal_remaining_count",
+            "unique_gift_variant_count",
+        }
+    ),
+    {
+        "sticker": ("sticker", decode_sticker),
+        "background": ("background", decode_gift_background),
+        "publisher_chat": ("publisher_chat", decode_chat),
+    },
+    frozenset({"id", "sticker", "star_count"}),
+)
+
+_GIFTS: Table = (
+    frozenset({}),
+    {"gifts": ("gifts", _list(decode_gift))},
+    frozenset({"gifts"}),
+)
+
+_UNIQUE_GIFT_MODEL: Table = (
+    frozenset({"name", "rarity_per_mille", "rarity"}),
+    {"sticker": ("sticker", decode_sticker)},
+    frozenset({"name", "sticker", "rarity_per_mille"}),
+)
+
+_UNIQUE_GIFT_SYMBOL: Table = (
+    frozenset({"name", "rarity_per_mille"}),
+    {"sticker": ("sticker", decode_sticker)},
+    frozenset({"name", "sticker", "rarity_per_mille"}),
+)
+
+_UNIQUE_GIFT_BACKDROP_COLORS: Table = (
+    frozenset({"center_color", "edge_color", "symbol_color", "text_color"}),
+    {},
+    frozenset({"center_color", "edge_color", "symbol_color", "text_color"}),
+)
+
+_UNIQUE_GIFT_BACKDROP: Table = (
+    frozenset({"name", "rarity_per_mille"}),
+    {"colors": ("colors", decode_unique_gift_backdrop_colors)},
+    frozenset({"name", "colors", "rarity_per_mille"}),
+)
+
+_UNIQUE_GIFT_COLORS: Table = (
+    frozenset(
+        {
+            "model_custom_emoji_id",
+            "symbol_custom_emoji_id",
+            "light_theme_main_color",
+            "light_theme_other_colors",
+            "dark_theme_main_color",
+            "dark_theme_other_colors",
+        }
+    ),
+    {},
+    frozenset(
+        {
+            "model_custom_emoji_id",
+            "symbol_custom_emoji_id",
+            "light_theme_main_color",
+            "light_theme_other_colors",
+            "dark_theme_main_color",
+            "dark_theme_other_colors",
+        }
+    ),
+)
+
+_UNIQUE_GIFT: Table = (
+    frozenset(
+        {"gift_id", "base_name", "name", "number", "is_premium", "is_burned", "is_from_blockchain"}
+    ),
+    {
+        "model": ("model", decode_unique_gift_model),
+        "symbol": ("symbol", decode_unique_gift_symbol),
+        "backdrop": ("backdrop", decode_unique_gift_backdrop),
+        "colors": ("colors", decode_unique_gift_colors),
+        "publisher_chat": ("publisher_chat", decode_chat),
+    },
+    frozenset({"gift_id", "base_name", "name", "number", "model", "symbol", "backdrop"}),
+)
+
+_GIFT_INFO: Table = (
+    frozenset(
+        {
+            "owned_gift_id",
+            "convert_star_count",
+            "prepaid_upgrade_star_count",
+            "is_upgrade_separate",
+            "can_be_upgraded",
+            "text",
+            "is_private",
+            "unique_gift_number",
+        }
+    ),
+    {"gift": ("gift", decode_gift), "entities": ("entities", _list(decode_message_entity))},
+    frozenset({"gift"}),
+)
+
+_UNIQUE_GIFT_INFO: Table = (
+    frozenset(
+        {
+            "origin",
+            "last_resale_currency",
+            "last_resale_amount",
+            "owned_gift_id",
+            "transfer_star_count",
+            "next_transfer_date",
+        }
+    ),
+    {"gift": ("gift", decode_unique_gift)},
+    frozenset({"gift", "origin"}),
+)
+
+_OWNED_GIFT_REGULAR: Table = (
+    frozenset(
+        {
+            "type",
+            "owned_gift_id",
+            "send_date",
+            "text",
+            "is_private",
+            "is_saved",
+            "can_be_upgraded",
+            "was_refunded",
+            "convert_star_count",
+            "prepaid_upgrade_star_count",
+            "is_upgrade_separate",
+            "unique_gift_number",
+        }
+    ),
+    {
+        "gift": ("gift", decode_gift),
+        "sender_user": ("sender_user", decode_user),
+        "entities": ("entities", _list(decode_message_entity)),
+    },
+    frozenset({"type", "gift", "send_date"}),
+)
+
+_OWNED_GIFT_UNIQUE: Table = (
+    frozenset(
+        {
+            "type",
+            "owned_gift_id",
+            "send_date",
+            "is_saved",
+            "can_be_transferred",
+            "transfer_star_count",
+            "next_transfer_date",
+        }
+    ),
+    {"gift": ("gift", decode_unique_gift), "sender_user": ("sender_user", decode_user)},
+    frozenset({"type", "gift", "send_date"}),
+)
+
+_OWNED_GIFTS: Table = (
+    frozenset({"total_count", "next_offset"}),
+    {"gifts": ("gifts", _list(decode_owned_gift))},
+    frozenset({"total_count", "gifts"}),
+)
+
+_BOT_ACCESS_SETTINGS: Table = (
+    frozenset({"is_access_restricted"}),
+    {"added_users": ("added_users", _list(decode_user))},
+    frozenset({"is_access_restricted"}),
+)
+
+_ACCEPTED_GIFT_TYPES: Table = (
+    frozenset(
+        {
+            "unlimited_gifts",
+            "limited_gifts",
+            "unique_gifts",
+            "premium_subscription",
+            "gifts_from_channels",
+        }
+    ),
+    {},
+    frozenset(
+        {
+            "unlimited_gifts",
+            "limited_gifts",
+            "unique_gifts",
+            "premium_subscription",
+            "gifts_from_channels",
+        }
+    ),
+)
+
+_STAR_AMOUNT: Table = (
+    frozenset({"amount", "nanostar_amount"}),
+    {},
+    frozenset({"amount"}),
+)
+
+_BOT_COMMAND: Table = (
+    frozenset({"command", "description", "is_ephemeral"}),
+    {},
+    frozenset({"command", "description"}),
+)
+
+_BOT_COMMAND_SCOPE_DEFAULT: Table = (
+    frozenset({"type"}),
+    {},
+    frozenset({"type"}),
+)
+
+_BOT_COMMAND_SCOPE_ALL_PRIVATE_CHATS: Table = (
+    frozenset({"type"}),
+    {},
+    frozenset({"type"}),
+)
+
+_BOT_COMMAND_SCOPE_ALL_GROUP_CHATS: Table = (
+    frozenset({"type"}),
+    {},
+    frozenset({"type"}),
+)
+
+_BOT_COMMAND_SCOPE_ALL_CHAT_ADMINISTRATORS: Table = (
+    frozenset({"type"}),
+    {},
+    frozenset({"type"}),
+)
+
+_BOT_COMMAND_SCOPE_CHAT: Table = (
+    frozenset({"type", "chat_id"}),
+    {},
+    frozenset({"type", "chat_id"}),
+)
+
+_BOT_COMMAND_SCOPE_CHAT_ADMINISTRATORS: Table = (
+    frozenset({"type", "chat_id"}),
+    {},
+    frozenset({"type", "chat_id"}),
+)
+
+_BOT_COMMAND_SCOPE_CHAT_MEMBER: Table = (
+    frozenset({"type", "chat_id", "user_id"}),
+    {},
+    frozenset({"type", "chat_id", "user_id"}),
+)
+
+_BOT_NAME: Table = (
+    frozenset({"name"}),
+    {},
+    frozenset({"name"}),
+)
+
+_BOT_DESCRIPTION: Table = (
+    frozenset({"description"}),
+    {},
+    frozenset({"description"}),
+)
+
+_BOT_SHORT_DESCRIPTION: Table = (
+    frozenset({"short_description"}),
+    {},
+    frozenset({"short_description"}),
+)
+
+_MENU_BUTTON_COMMANDS: Table = (
+    frozenset({"type"}),
+    {},
+    frozenset({"type"}),
+)
+
+_MENU_BUTTON_WEB_APP: Table = (
+    frozenset({"type", "text"}),
+    {"web_app": ("web_app", decode_web_app_info)},
+    frozenset({"type", "text", "web_app"}),
+)
+
+_MENU_BUTTON_DEFAULT: Table = (
+    frozenset({"type"}),
+    {},
+    frozenset({"type"}),
+)
+
+_CHAT_BOOST_SOURCE_PREMIUM: Table = (
+    frozenset({"source"}),
+    {"user": ("user", decode_user)},
+    frozenset({"source", "user"}),
+)
+
+_CHAT_BOOST_SOURCE_GIFT_CODE: Table = (
+    frozenset({"source"}),
+    {"user": ("user", decode_user)},
+    frozenset({"source", "user"}),
+)
+
+_CHAT_BOOST_SOURCE_GIVEAWAY: Table = (
+    frozenset({"source", "giveaway_message_id", "prize_star_count", "is_unclaimed"}),
+    {"user": ("user", decode_user)},
+    frozenset({"source", "giveaway_message_id"}),
+)
+
+_CHAT_BOOST: Table = (
+    frozenset({"boost_id", "add_date", "expiration_date"}),
+    {"source": ("source", decode_chat_boost_source)},
+    frozenset({"boost_id", "add_date", "expiration_date", "source"}),
+)
+
+_CHAT_BOOST_UPDATED: Table = (
+    frozenset({}),
+    {"chat": ("chat", decode_chat), "boost": ("boost", decode_chat_boost)},
+    frozenset({"chat", "boost"}),
+)
+
+_CHAT_BOOST_REMOVED: Table = (
+    frozenset({"boost_id", "remove_date"}),
+    {"chat": ("chat", decode_chat), "source": ("source", decode_chat_boost_source)},
+    frozenset({"chat", "boost_id", "remove_date", "source"}),
+)
+
+_CHAT_OWNER_LEFT: Table = (
+    frozenset({}),
+    {"new_owner": ("new_owner", decode_user)},
+    frozenset({}),
+)
+
+_CHAT_OWNER_CHANGED: Table = (
+    frozenset({}),
+    {"new_owner": ("new_owner", decode_user)},
+    frozenset({"new_owner"}),
+)
+
+_USER_CHAT_BOOSTS: Table = (
+    frozenset({}),
+    {"boosts": ("boosts", _list(decode_chat_boost))},
+    frozenset({"boosts"}),
+)
+
+_BUSINESS_BOT_RIGHTS: Table = (
+    frozenset(
+        {
+            "can_reply",
+            "can_read_messages",
+            "can_delete_sent_messages",
+            "can_delete_all_messages",
+            "can_edit_name",
+            "can_edit_bio",
+            "can_edit_profile_photo",
+            "can_edit_username",
+            "can_change_gift_settings",
+            "can_view_gifts_and_stars",
+            "can_convert_gifts_to_stars",
+            "can_transfer_and_upgrade_gifts",
+            "can_transfer_stars",
+            "can_manage_stories",
+        }
+    ),
+    {},
+    frozenset({}),
+)
+
+_BUSINESS_CONNECTION: Table = (
+    frozenset({"id", "user_chat_id", "date", "is_enabled"}),
+    {"user": ("user", decode_user), "rights": ("rights", decode_business_bot_rights)},
+    frozenset({"id", "user", "user_chat_id", "date", "is_enabled"}),
+)
+
+_BUSINESS_MESSAGES_DELETED: Table = (
+    frozenset({"business_connection_id", "message_ids"}),
+    {"chat": ("chat", decode_chat)},
+    frozenset({"business_connection_id", "chat", "message_ids"}),
+)
+
+_SENT_WEB_APP_MESSAGE: Table = (
+    frozenset({"inline_message_id"}),
+    {},
+    frozenset({}),
+)
+
+_SENT_GUEST_MESSAGE: Table = (
+    frozenset({"inline_message_id"}),
+    {},
+    frozenset({"inline_message_id"}),
+)
+
+_PREPARED_INLINE_MESSAGE: Table = (
+    frozenset({"id", "expiration_date"}),
+    {},
+    frozenset({"id", "expiration_date"}),
+)
+
+_PREPARED_KEYBOARD_BUTTON: Table = (
+    frozenset({"id"}),
+    {},
+    frozenset({"id"}),
+)
+
+_RESPONSE_PARAMETERS: Table = (
+    frozenset({"migrate_to_chat_id", "retry_after"}),
+    {},
+    frozenset({}),
+)
+
+_INPUT_MEDIA_ANIMATION: Table = (
+    frozenset(
+        {
+            "type",
+            "media",
+            "thumbnail",
+            "caption",
+            "parse_mode",
+            "show_caption_above_media",
+            "width",
+            "height",
+            "duration",
+            "has_spoiler",
+        }
+    ),
+    {"caption_entities": ("caption_entities", _list(decode_message_entity))},
+    frozenset({"type", "media"}),
+)
+
+_INPUT_MEDIA_AUDIO: Table = (
+    frozenset(
+        {"type", "media", "thumbnail", "caption", "parse_mode", "duration", "performer", "title"}
+    ),
+    {"caption_entities": ("caption_entities", _list(decode_message_entity))},
+    frozenset({"type", "media"}),
+)
+
+_INPUT_MEDIA_DOCUMENT: Table = (
+    frozenset(
+        {"type", "media", "thumbnail", "caption", "parse_mode", "disable_content_type_detection"}
+    ),
+    {"caption_entities": ("caption_entities", _list(decode_message_entity))},
+    frozenset({"type", "media"}),
+)
+
+_INPUT_MEDIA_LINK: Table = (
+    frozenset({"type", "url"}),
+    {},
+    frozenset({"type", "url"}),
+)
+
+_INPUT_MEDIA_LIVE_PHOTO: Table = (
+    frozenset(
+        {
+            "type",
+            "media",
+            "photo",
+            "caption",
+            "parse_mode",
+            "show_caption_above_media",
+            "has_spoiler",
+        }
+    ),
+    {"caption_entities": ("caption_entities", _list(decode_message_entity))},
+    frozenset({"type", "media", "photo"}),
+)
+
+_INPUT_MEDIA_LOCATION: Table = (
+    frozenset({"type", "latitude", "longitude", "horizontal_accuracy"}),
+    {},
+    frozenset({"type", "latitude", "longitude"}),
+)
+
+_INPUT_MEDIA_PHOTO: Table = (
+    frozenset(
+        {"type", "media", "caption", "parse_mode", "show_caption_above_media", "has_spoiler"}
+    ),
+    {"caption_entities": ("caption_entities", _list(decode_message_entity))},
+    frozenset({"type", "media"}),
+)
+
+_INPUT_MEDIA_STICKER: Table = (
+    frozenset({"type", "media", "emoji"}),
+    {},
+    frozenset({"type", "media"}),
+)
+
+_INPUT_MEDIA_VENUE: Table = (
+    frozenset(
+        {
+            "type",
+            "latitude",
+            "longitude",
+            "title",
+            "address",
+            "foursquare_id",
+            "foursquare_type",
+            "google_place_id",
+            "google_place_type",
+        }
+    ),
+    {},
+    frozenset({"type", "latitude", "longitude", "title", "address"}),
+)
+
+_INPUT_MEDIA_VIDEO: Table = (
+    frozenset(
+        {
+            "type",
+            "media",
+            "thumbnail",
+            "cover",
+            "start_timestamp",
+            "caption",
+            "parse_mode",
+            "show_caption_above_media",
+            "width",
+            "height",
+            "duration",
+            "supports_streaming",
+            "has_spoiler",
+        }
+    ),
+    {"caption_entities": ("caption_entities", _list(decode_message_entity))},
+    frozenset({"type", "media"}),
+)
+
+_INPUT_MEDIA_VOICE_NOTE: Table = (
+    frozenset({"type", "media", "caption", "parse_mode", "duration"}),
+    {"caption_entities": ("caption_entities", _list(decode_message_entity))},
+    frozenset({"type", "media"}),
+)
+
+_INPUT_PAID_MEDIA_LIVE_PHOTO: Table = (
+    frozenset({"type", "media", "photo"}),
+    {},
+    frozenset({"type", "media", "photo"}),
+)
+
+_INPUT_PAID_MEDIA_PHOTO: Table = (
+    frozenset({"type", "media"}),
+    {},
+    frozenset({"type", "media"}),
+)
+
+_INPUT_PAID_MEDIA_VIDEO: Table = (
+    frozenset(
+        {
+            "type",
+            "media",
+            "thumbnail",
+            "cover",
+            "start_timestamp",
+            "width",
+            "height",
+            "duration",
+            "supports_streaming",
+        }
+    ),
+    {},
+    frozenset({"type", "media"}),
+)
+
+_INPUT_PROFILE_PHOTO_STATIC: Table = (
+    frozenset({"type", "photo"}),
+    {},
+    frozenset({"type", "photo"}),
+)
+
+_INPUT_PROFILE_PHOTO_ANIMATED: Table = (
+    frozenset({"type", "animation", "main_frame_timestamp"}),
+    {},
+    frozenset({"type", "animation"}),
+)
+
+_INPUT_STORY_CONTENT_PHOTO: Table = (
+    frozenset({"type", "photo"}),
+    {},
+    frozenset({"type", "photo"}),
+)
+
+_INPUT_STORY_CONTENT_VIDEO: Table = (
+    frozenset({"type", "video", "duration", "cover_frame_timestamp", "is_animation"}),
+    {},
+    frozenset({"type", "video"}),
+)
+
+_STICKER: Table = (
+    frozenset(
+        {
+            "file_id",
+            "file_unique_id",
+            "type",
+            "width",
+            "height",
+            "is_animated",
+            "is_video",
+            "emoji",
+            "set_name",
+            "custom_emoji_id",
+            "needs_repainting",
+            "file_size",
+        }
+    ),
+    {
+        "thumbnail": ("thumbnail", decode_photo_size),
+        "premium_animation": ("premium_animation", decode_file),
+        "mask_position": ("mask_position", decode_mask_position),
+    },
+    frozenset({"file_id", "file_unique_id", "type", "width", "height", "is_animated", "is_video"}),
+)
+
+_STICKER_SET: Table = (
+    frozenset({"name", "title", "sticker_type"}),
+    {
+        "stickers": ("stickers", _list(decode_sticker)),
+        "thumbnail": ("thumbnail", decode_photo_size),
+    },
+    frozenset({"name", "title", "sticker_type", "stickers"}),
+)
+
+_MASK_POSITION: Table = (
+    frozenset({"point", "x_shift", "y_shift", "scale"}),
+    {},
+    frozenset({"point", "x_shift", "y_shift", "scale"}),
+)
+
+_INPUT_STICKER: Table = (
+    frozenset({"sticker", "format", "emoji_list", "keywords"}),
+    {"mask_position": ("mask_position", decode_mask_position)},
+    frozenset({"sticker", "format", "emoji_list"}),
+)
+
+_RICH_MESSAGE: Table = (
+    frozenset({"is_rtl"}),
+    {"blocks": ("blocks", _list(decode_rich_block))},
+    frozenset({"blocks"}),
+)
+
+_INPUT_RICH_MESSAGE: Table = (
+    frozenset({"html", "markdown", "is_rtl", "skip_entity_detection"}),
+    {
+        "blocks": ("blocks", _list(decode_input_rich_block)),
+        "media": ("media", _list(decode_input_rich_message_media)),
+    },
+    frozenset({}),
+)
+
+_INPUT_RICH_MESSAGE_MEDIA: Table = (
+    frozenset({"id"}),
+    {"media": ("media", _decode_one_of_1)},
+    frozenset({"id", "media"}),
+)
+
+_RICH_TEXT_BOLD: Table = (
+    frozenset({"type"}),
+    {"text": ("text", decode_rich_text)},
+    frozenset({"type", "text"}),
+)
+
+_RICH_TEXT_ITALIC: Table = (
+    frozenset({"type"}),
+    {"text": ("text", decode_rich_text)},
+    frozenset({"type", "text"}),
+)
+
+_RICH_TEXT_UNDERLINE: Table = (
+    frozenset({"type"}),
+    {"text": ("text", decode_rich_text)},
+    frozenset({"type", "text"}),
+)
+
+_RICH_TEXT_STRIKETHROUGH: Table = (
+    frozenset({"type"}),
+    {"text": ("text", decode_rich_text)},
+    frozenset({"type", "text"}),
+)
+
+_RICH_TEXT_SPOILER: Table = (
+    frozenset({"type"}),
+    {"text": ("text", decode_rich_text)},
+    frozenset({"type", "text"}),
+)
+
+_RICH_TEXT_DATE_TIME: Table = (
+    frozenset({"type", "unix_time", "date_time_format"}),
+    {"text": ("text", decode_rich_text)},
+    frozenset({"type", "text", "unix_time", "date_time_format"}),
+)
+
+_RICH_TEXT_TEXT_MENTION: Table = (
+    frozenset({"type"}),
+    {"text": ("text", decode_rich_text), "user": ("user", decode_user)},
+    frozenset({"type", "text", "user"}),
+)
+
+_RICH_TEXT_SUBSCRIPT: Table = (
+    frozenset({"type"}),
+    {"text": ("text", decode_rich_text)},
+    frozenset({"type", "text"}),
+)
+
+_RICH_TEXT_SUPERSCRIPT: Table = (
+    frozenset({"type"}),
+    {"text": ("text", decode_rich_text)},
+    frozenset({"type", "text"}),
+)
+
+_RICH_TEXT_MARKED: Table = (
+    frozenset({"type"}),
+    {"text": ("text", decode_rich_text)},
+    frozenset({"type", "text"}),
+)
+
+_RICH_TEXT_CODE: Table = (
+    frozenset({"type"}),
+    {"text": ("text", decode_rich_text)},
+    frozenset({"type", "text"}),
+)
+
+_RICH_TEXT_CUSTOM_EMOJI: Table = (
+    frozenset({"type", "custom_emoji_id", "alternative_text"}),
+    {},
+    frozenset({"type", "custom_emoji_id", "alternative_text"}),
+)
+
+_RICH_TEXT_MATHEMATICAL_EXPRESSION: Table = (
+    frozenset({"type", "expression"}),
+    {},
+    frozenset({"type", "expression"}),
+)
+
+_RICH_TEXT_URL: Table = (
+    frozenset({"type", "url"}),
+    {"text": ("text", decode_rich_text)},
+    frozenset({"type", "text", "url"}),
+)
+
+_RICH_TEXT_EMAIL_ADDRESS: Table = (
+    frozenset({"type", "email_address"}),
+    {"text": ("text", decode_rich_text)},
+    frozenset({"type", "text", "email_address"}),
+)
+
+_RICH_TEXT_PHONE_NUMBER: Table = (
+    frozenset({"type", "phone_number"}),
+    {"text": ("text", decode_rich_text)},
+    frozenset({"type", "text", "phone_number"}),
+)
+
+_RICH_TEXT_BANK_CARD_NUMBER: Table = (
+    frozenset({"type", "bank_card_number"}),
+    {"text": ("text", decode_rich_text)},
+    frozenset({"type", "text", "bank_card_number"}),
+)
+
+_RICH_TEXT_MENTION: Table = (
+    frozenset({"type", "username"}),
+    {"text": ("text", decode_rich_text)},
+    frozenset({"type", "text", "username"}),
+)
+
+_RICH_TEXT_HASHTAG: Table = (
+    frozenset({"type", "hashtag"}),
+    {"text": ("text", decode_rich_text)},
+    frozenset({"type", "text", "hashtag"}),
+)
+
+_RICH_TEXT_CASHTAG: Table = (
+    frozenset({"type", "cashtag"}),
+    {"text": ("text", decode_rich_text)},
+    frozenset({"type", "text", "cashtag"}),
+)
+
+_RICH_TEXT_BOT_COMMAND: Table = (
+    frozenset({"type", "bot_command"}),
+    {"text": ("text", decode_rich_text)},
+    frozenset({"type", "text", "bot_command"}),
+)
+
+_RICH_TEXT_ANCHOR: Table = (
+    frozenset({"type", "name"}),
+    {},
+    frozenset({"type", "name"}),
+)
+
+_RICH_TEXT_ANCHOR_LINK: Table = (
+    frozenset({"type", "anchor_name"}),
+    {"text": ("text", decode_rich_text)},
+    frozenset({"type", "text", "anchor_name"}),
+)
+
+_RICH_TEXT_REFERENCE: Table = (
+    frozenset({"type", "name"}),
+    {"text": ("text", decode_rich_text)},
+    frozenset({"type", "text", "name"}),
+)
+
+_RICH_TEXT_REFERENCE_LINK: Table = (
+    frozenset({"type", "reference_name"}),
+    {"text": ("text", decode_rich_text)},
+    frozenset({"type", "text", "reference_name"}),
+)
+
+_RICH_BLOCK_CAPTION: Table = (
+    frozenset({}),
+    {"text": ("text", decode_rich_text), "credit": ("credit", decode_rich_text)},
+    frozenset({"text"}),
+)
+
+_RICH_BLOCK_TABLE_CELL: Table = (
+    frozenset({"is_header", "colspan", "rowspan", "align", "valign"}),
+    {"text": ("text", decode_rich_text)},
+    frozenset({"align", "valign"}),
+)
+
+_RICH_BLOCK_LIST_ITEM: Table = (
+    frozenset({"label", "has_checkbox", "is_checked", "value", "type"}),
+    {"blocks": ("blocks", _list(decode_rich_block))},
+    frozenset({"label", "blocks"}),
+)
+
+_RICH_BLOCK_PARAGRAPH: Table = (
+    frozenset({"type"}),
+    {"text": ("text", decode_rich_text)},
+    frozenset({"type", "text"}),
+)
+
+_RICH_BLOCK_SECTION_HEADING: Table = (
+    frozenset({"type", "size"}),
+    {"text": ("text", decode_rich_text)},
+    frozenset({"type", "text", "size"}),
+)
+
+_RICH_BLOCK_PREFORMATTED: Table = (
+    frozenset({"type", "language"}),
+    {"text": ("text", decode_rich_text)},
+    frozenset({"type", "text"}),
+)
+
+_RICH_BLOCK_FOOTER: Table = (
+    frozenset({"type"}),
+    {"text": ("text", decode_rich_text)},
+    frozenset({"type", "text"}),
+)
+
+_RICH_BLOCK_DIVIDER: Table = (
+    frozenset({"type"}),
+    {},
+    frozenset({"type"}),
+)
+
+_RICH_BLOCK_MATHEMATICAL_EXPRESSION: Table = (
+    frozenset({"type", "expression"}),
+    {},
+    frozenset({"type", "expression"}),
+)
+
+_RICH_BLOCK_ANCHOR: Table = (
+    frozenset({"type", "name"}),
+    {},
+    frozenset({"type", "name"}),
+)
+
+_RICH_BLOCK_LIST: Table = (
+    frozenset({"type"}),
+    {"items": ("items", _list(decode_rich_block_list_item))},
+    frozenset({"type", "items"}),
+)
+
+_RICH_BLOCK_BLOCK_QUOTATION: Table = (
+    frozenset({"type"}),
+    {"blocks": ("blocks", _list(decode_rich_block)), "credit": ("credit", decode_rich_text)},
+    frozenset({"type", "blocks"}),
+)
+
+_RICH_BLOCK_PULL_QUOTATION: Table = (
+    frozenset({"type"}),
+    {"text": ("text", decode_rich_text), "credit": ("credit", decode_rich_text)},
+    frozenset({"type", "text"}),
+)
+
+_RICH_BLOCK_COLLAGE: Table = (
+    frozenset({"type"}),
+    {
+        "blocks": ("blocks", _list(decode_rich_block)),
+        "caption": ("caption", decode_rich_block_caption),
+    },
+    frozenset({"type", "blocks"}),
+)
+
+_RICH_BLOCK_SLIDESHOW: Table = (
+    frozenset({"type"}),
+    {
+        "blocks": ("blocks", _list(decode_rich_block)),
+        "caption": ("caption", decode_rich_block_caption),
+    },
+    frozenset({"type", "blocks"}),
+)
+
+_RICH_BLOCK_TABLE: Table = (
+    frozenset({"type", "is_bordered", "is_striped"}),
+    {
+        "cells": ("cells", _list(_list(decode_rich_block_table_cell))),
+        "caption": ("caption", decode_rich_text),
+    },
+    frozenset({"type", "cells"}),
+)
+
+_RICH_BLOCK_DETAILS: Table = (
+    frozenset({"type", "is_open"}),
+    {"summary": ("summary", decode_rich_text), "blocks": ("blocks", _list(decode_rich_block))},
+    frozenset({"type", "summary", "blocks"}),
+)
+
+_RICH_BLOCK_MAP: Table = (
+    frozenset({"type", "zoom", "width", "height"}),
+    {"location": ("location", decode_location), "caption": ("caption", decode_rich_block_caption)},
+    frozenset({"type", "location", "zoom", "width", "height"}),
+)
+
+_RICH_BLOCK_ANIMATION: Table = (
+    frozenset({"type", "has_spoiler"}),
+    {
+        "animation": ("animation", decode_animation),
+        "caption": ("caption", decode_rich_block_caption),
+    },
+    frozenset({"type", "animation"}),
+)
+
+_RICH_BLOCK_AUDIO: Table = (
+    frozenset({"type"}),
+    {"audio": ("audio", decode_audio), "caption": ("caption", decode_rich_block_caption)},
+    frozenset({"type", "audio"}),
+)
+
+_RICH_BLOCK_PHOTO: Table = (
+    frozenset({"type", "has_spoiler"}),
+    {
+        "photo": ("photo", _list(decode_photo_size)),
+        "caption": ("caption", decode_rich_block_caption),
+    },
+    frozenset({"type", "photo"}),
+)
+
+_RICH_BLOCK_VIDEO: Table = (
+    frozenset({"type", "has_spoiler"}),
+    {"video": ("video", decode_video), "caption": ("caption", decode_rich_block_caption)},
+    frozenset({"type", "video"}),
+)
+
+_RICH_BLOCK_VOICE_NOTE: Table = (
+    frozenset({"type"}),
+    {
+        "voice_note": ("voice_note", decode_voice),
+        "caption": ("caption", decode_rich_block_caption),
+    },
+    frozenset({"type", "voice_note"}),
+)
+
+_RICH_BLOCK_THINKING: Table = (
+    frozenset({"type"}),
+    {"text": ("text", decode_rich_text)},
+    frozenset({"type", "text"}),
+)
+
+_INPUT_RICH_BLOCK_LIST_ITEM: Table = (
+    frozenset({"has_checkbox", "is_checked", "value", "type"}),
+    {"blocks": ("blocks", _list(decode_input_rich_block))},
+    frozenset({"blocks"}),
+)
+
+_INPUT_RICH_BLOCK_PARAGRAPH: Table = (
+    frozenset({"type"}),
+    {"text": ("text", decode_rich_text)},
+    frozenset({"type", "text"}),
+)
+
+_INPUT_RICH_BLOCK_SECTION_HEADING: Table = (
+    frozenset({"type", "size"}),
+    {"text": ("text", decode_rich_text)},
+    frozenset({"type", "text", "size"}),
+)
+
+_INPUT_RICH_BLOCK_PREFORMATTED: Table = (
+    frozenset({"type", "language"}),
+    {"text": ("text", decode_rich_text)},
+    frozenset({"type", "text"}),
+)
+
+_INPUT_RICH_BLOCK_FOOTER: Table = (
+    frozenset({"type"}),
+    {"text": ("text", decode_rich_text)},
+    frozenset({"type", "text"}),
+)
+
+_INPUT_RICH_BLOCK_DIVIDER: Table = (
+    frozenset({"type"}),
+    {},
+    frozenset({"type"}),
+)
+
+_INPUT_RICH_BLOCK_MATHEMATICAL_EXPRESSION: Table = (
+    frozenset({"type", "expression"}),
+    {},
+    frozenset({"type", "expression"}),
+)
+
+_INPUT_RICH_BLOCK_ANCHOR: Table = (
+    frozenset({"type", "name"}),
+    {},
+    frozenset({"type", "name"}),
+)
+
+_INPUT_RICH_BLOCK_LIST: Table = (
+    frozenset({"type"}),
+    {"items": ("items", _list(decode_input_rich_block_list_item))},
+    frozenset({"type", "items"}),
+)
+
+_INPUT_RICH_BLOCK_BLOCK_QUOTATION: Table = (
+    frozenset({"type"}),
+    {"blocks": ("blocks", _list(decode_input_rich_block)), "credit": ("credit", decode_rich_text)},
+    frozenset({"type", "blocks"}),
+)
+
+_INPUT_RICH_BLOCK_PULL_QUOTATION: Table = (
+    frozenset({"type"}),
+    {"text": ("text", decode_rich_text), "credit": ("credit", decode_rich_text)},
+    frozenset({"type", "text"}),
+)
+
+_INPUT_RICH_BLOCK_COLLAGE: Table = (
+    frozenset({"type"}),
+    {
+        "blocks": ("blocks", _list(decode_input_rich_block)),
+        "caption": ("caption", decode_rich_block_caption),
+    },
+    frozenset({"type", "blocks"}),
+)
+
+_INPUT_RICH_BLOCK_SLIDESHOW: Table = (
+    frozenset({"type"}),
+    {
+        "blocks": ("blocks", _list(decode_input_rich_block)),
+        "caption": ("caption", decode_rich_block_caption),
+    },
+    frozenset({"type", "blocks"}),
+)
+
+_INPUT_RICH_BLOCK_TABLE: Table = (
+    frozenset({"type", "is_bordered", "is_striped"}),
+    {
+        "cells": ("cells", _list(_list(decode_rich_block_table_cell))),
+        "caption": ("caption", decode_rich_text),
+    },
+    frozenset({"type", "cells"}),
+)
+
+_INPUT_RICH_BLOCK_DETAILS: Table = (
+    frozenset({"type", "is_open"}),
+    {
+        "summary": ("summary", decode_rich_text),
+        "blocks": ("blocks", _list(decode_input_rich_block)),
+    },
+    frozenset({"type", "summary", "blocks"}),
+)
+
+_INPUT_RICH_BLOCK_MAP: Table = (
+    frozenset({"type", "zoom", "width", "height"}),
+    {"location": ("location", decode_location), "caption": ("caption", decode_rich_block_caption)},
+    frozenset({"type", "location", "zoom", "width", "height"}),
+)
+
+_INPUT_RICH_BLOCK_ANIMATION: Table = (
+    frozenset({"type"}),
+    {
+        "animation": ("animation", decode_input_media_animation),
+        "caption": ("caption", decode_rich_block_caption),
+    },
+    frozenset({"type", "animation"}),
+)
+
+_INPUT_RICH_BLOCK_AUDIO: Table = (
+    frozenset({"type"}),
+    {
+        "audio": ("audio", decode_input_media_audio),
+        "caption": ("caption", decode_rich_block_caption),
+    },
+    frozenset({"type", "audio"}),
+)
+
+_INPUT_RICH_BLOCK_PHOTO: Table = (
+    frozenset({"type"}),
+    {
+        "photo": ("photo", decode_input_media_photo),
+        "caption": ("caption", decode_rich_block_caption),
+    },
+    frozenset({"type", "photo"}),
+)
+
+_INPUT_RICH_BLOCK_VIDEO: Table = (
+    frozenset({"type"}),
+    {
+        "video": ("video", decode_input_media_video),
+        "caption": ("caption", decode_rich_block_caption),
+    },
+    frozenset({"type", "video"}),
+)
+
+_INPUT_RICH_BLOCK_VOICE_NOTE: Table = (
+    frozenset({"type"}),
+    {
+        "voice_note": ("voice_note", decode_input_media_voice_note),
+        "caption": ("caption", decode_rich_block_caption),
+    },
+    frozenset({"type", "voice_note"}),
+)
+
+_INPUT_RICH_BLOCK_THINKING: Table = (
+    frozenset({"type"}),
+    {"text": ("text", decode_rich_text)},
+    frozenset({"type", "text"}),
+)
+
+_INLINE_QUERY: Table = (
+    frozenset({"id", "query", "offset", "chat_type"}),
+    {"from": ("from_user", decode_user), "location": ("location", decode_location)},
+    frozenset({"id", "from_user", "query", "offset"}),
+)
+
+_INLINE_QUERY_RESULTS_BUTTON: Table = (
+    frozenset({"text", "start_parameter"}),
+    {"web_app": ("web_app", decode_web_app_info)},
+    frozenset({"text"}),
+)
+
+_INLINE_QUERY_RESULT_ARTICLE: Table = (
+    frozenset(
+        {
+            "type",
+            "id",
+            "title",
+            "url",
+            "description",
+            "thumbnail_url",
+            "thumbnail_width",
+            "thumbnail_height",
+        }
+    ),
+    {
+        "input_message_content": ("input_message_content", decode_input_message_content),
+        "reply_markup": ("reply_markup", decode_inline_keyboard_markup),
+    },
+    frozenset({"type", "id", "title", "input_message_content"}),
+)
+
+_INLINE_QUERY_RESULT_PHOTO: Table = (
+    frozenset(
+        {
+            "type",
+            "id",
+            "photo_url",
+            "thumbnail_url",
+            "photo_width",
+            "photo_height",
+            "title",
+            "description",
+            "caption",
+            "parse_mode",
+            "show_caption_above_media",
+        }
+    ),
+    {
+        "caption_entities": ("caption_entities", _list(decode_message_entity)),
+        "reply_markup": ("reply_markup", decode_inline_keyboard_markup),
+        "input_message_content": ("input_message_content", decode_input_message_content),
+    },
+    frozenset({"type", "id", "photo_url", "thumbnail_url"}),
+)
+
+_INLINE_QUERY_RESULT_GIF: Table = (
+    frozenset(
+        {
+            "type",
+            "id",
+            "gif_url",
+            "gif_width",
+            "gif_height",
+            "gif_duration",
+            "thumbnail_url",
+            "thumbnail_mime_type",
+            "title",
+            "caption",
+            "parse_mode",
+            "show_caption_above_media",
+        }
+    ),
+    {
+        "caption_entities": ("caption_entities", _list(decode_message_entity)),
+        "reply_markup": ("reply_markup", decode_inline_keyboard_markup),
+        "input_message_content": ("input_message_content", decode_input_message_content),
+    },
+    frozenset({"type", "id", "gif_url", "thumbnail_url"}),
+)
+
+_INLINE_QUERY_RESULT_MPEG4_GIF: Table = (
+    frozenset(
+        {
+            "type",
+            "id",
+            "mpeg4_url",
+            "mpeg4_width",
+            "mpeg4_height",
+            "mpeg4_duration",
+            "thumbnail_url",
+            "thumbnail_mime_type",
+            "title",
+            "caption",
+            "parse_mode",
+            "show_caption_above_media",
+        }
+    ),
+    {
+        "caption_entities": ("caption_entities", _list(decode_message_entity)),
+        "reply_markup": ("reply_markup", decode_inline_keyboard_markup),
+        "input_message_content": ("input_message_content", decode_input_message_content),
+    },
+    frozenset({"type", "id", "mpeg4_url", "thumbnail_url"}),
+)
+
+_INLINE_QUERY_RESULT_VIDEO: Table = (
+    frozenset(
+        {
+            "type",
+            "id",
+            "video_url",
+            "mime_type",
+            "thumbnail_url",
+            "title",
+            "caption",
+            "parse_mode",
+            "show_caption_above_media",
+            "video_width",
+            "video_height",
+            "video_duration",
+            "description",
+        }
+    ),
+    {
+        "caption_entities": ("caption_entities", _list(decode_message_entity)),
+        "reply_markup": ("reply_markup", decode_inline_keyboard_markup),
+        "input_message_content": ("input_message_content", decode_input_message_content),
+    },
+    frozenset({"type", "id", "video_url", "mime_type", "thumbnail_url", "title"}),
+)
+
+_INLINE_QUERY_RESULT_AUDIO: Table = (
+    frozenset(
+        {
+            "type",
+            "id",
+            "audio_url",
+            "title",
+            "caption",
+            "parse_mode",
+            "performer",
+            "audio_duration",
+        }
+    ),
+    {
+        "caption_entities": ("caption_entities", _list(decode_message_entity)),
+        "reply_markup": ("reply_markup", decode_inline_keyboard_markup),
+        "input_message_content": ("input_message_content", decode_input_message_content),
+    },
+    frozenset({"type", "id", "audio_url", "title"}),
+)
+
+_INLINE_QUERY_RESULT_VOICE: Table = (
+    frozenset({"type", "id", "voice_url", "title", "caption", "parse_mode", "voice_duration"}),
+    {
+        "caption_entities": ("caption_entities", _list(decode_message_entity)),
+        "reply_markup": ("reply_markup", decode_inline_keyboard_markup),
+        "input_message_content": ("input_message_content", decode_input_message_content),
+    },
+    frozenset({"type", "id", "voice_url", "title"}),
+)
+
+_INLINE_QUERY_RESULT_DOCUMENT: Table = (
+    frozenset(
+        {
+            "type",
+            "id",
+            "title",
+            "caption",
+            "parse_mode",
+            "document_url",
+            "mime_type",
+            "description",
+            "thumbnail_url",
+            "thumbnail_width",
+            "thumbnail_height",
+        }
+    ),
+    {
+        "caption_entities": ("caption_entities", _list(decode_message_entity)),
+        "reply_markup": ("reply_markup", decode_inline_keyboard_markup),
+        "input_message_content": ("input_message_content", decode_input_message_content),
+    },
+    frozenset({"type", "id", "title", "document_url", "mime_type"}),
+)
+
+_INLINE_QUERY_RESULT_LOCATION: Table = (
+    frozenset(
+        {
+            "type",
+            "id",
+            "latitude",
+            "longitude",
+            "title",
+            "horizontal_accuracy",
+            "live_period",
+            "heading",
+            "proximity_alert_radius",
+            "thumbnail_url",
+            "thumbnail_width",
+            "thumbnail_height",
+        }
+    ),
+    {
+        "reply_markup": ("reply_markup", decode_inline_keyboard_markup),
+        "input_message_content": ("input_message_content", decode_input_message_content),
+    },
+    frozenset({"type", "id", "latitude", "longitude", "title"}),
+)
+
+_INLINE_QUERY_RESULT_VENUE: Table = (
+    frozenset(
+        {
+            "type",
+            "id",
+            "latitude",
+            "longitude",
+            "title",
+            "address",
+            "foursquare_id",
+            "foursquare_type",
+            "google_place_id",
+            "google_place_type",
+            "thumbnail_url",
+            "thumbnail_width",
+            "thumbnail_height",
+        }
+    ),
+    {
+        "reply_markup": ("reply_markup", decode_inline_keyboard_markup),
+        "input_message_content": ("input_message_content", decode_input_message_content),
+    },
+    frozenset({"type", "id", "latitude", "longitude", "title", "address"}),
+)
+
+_INLINE_QUERY_RESULT_CONTACT: Table = (
+    frozenset(
+        {
+            "type",
+            "id",
+            "phone_number",
+            "first_name",
+            "last_name",
+            "vcard",
+            "thumbnail_url",
+            "thumbnail_width",
+            "thumbnail_height",
+        }
+    ),
+    {
+        "reply_markup": ("reply_markup", decode_inline_keyboard_markup),
+        "input_message_content": ("input_message_content", decode_input_message_content),
+    },
+    frozenset({"type", "id", "phone_number", "first_name"}),
+)
+
+_INLINE_QUERY_RESULT_GAME: Table = (
+    frozenset({"type", "id", "game_short_name"}),
+    {"reply_markup": ("reply_markup", decode_inline_keyboard_markup)},
+    frozenset({"type", "id", "game_short_name"}),
+)
+
+_INLINE_QUERY_RESULT_CACHED_PHOTO: Table = (
+    frozenset(
+        {
+            "type",
+            "id",
+            "photo_file_id",
+            "title",
+            "description",
+            "caption",
+            "parse_mode",
+            "show_caption_above_media",
+        }
+    ),
+    {
+        "caption_entities": ("caption_entities", _list(decode_message_entity)),
+        "reply_markup": ("reply_markup", decode_inline_keyboard_markup),
+        "input_message_content": ("input_message_content", decode_input_message_content),
+    },
+    frozenset({"type", "id", "photo_file_id"}),
+)
+
+_INLINE_QUERY_RESULT_CACHED_GIF: Table = (
+    frozenset(
+        {"type", "id", "gif_file_id", "title", "caption", "parse_mode", "show_caption_above_media"}
+    ),
+    {
+        "caption_entities": ("caption_entities", _list(decode_message_entity)),
+        "reply_markup": ("reply_markup", decode_inline_keyboard_markup),
+        "input_message_content": ("input_message_content", decode_input_message_content),
+    },
+    frozenset({"type", "id", "gif_file_id"}),
+)
+
+_INLINE_QUERY_RESULT_CACHED_MPEG4_GIF: Table = (
+    frozenset(
+        {
+            "type",
+            "id",
+            "mpeg4_file_id",
+            "title",
+            "caption",
+            "parse_mode",
+            "show_caption_above_media",
+        }
+    ),
+    {
+        "caption_entities": ("caption_entities", _list(decode_message_entity)),
+        "reply_markup": ("reply_markup", decode_inline_keyboard_markup),
+        "input_message_content": ("input_message_content", decode_input_message_content),
+    },
+    frozenset({"type", "id", "mpeg4_file_id"}),
+)
+
+_INLINE_QUERY_RESULT_CACHED_STICKER: Table = (
+    frozenset({"type", "id", "sticker_file_id"}),
+    {
+        "reply_markup": ("reply_markup", decode_inline_keyboard_markup),
+        "input_message_content": ("input_message_content", decode_input_message_content),
+    },
+    frozenset({"type", "id", "sticker_file_id"}),
+)
+
+_INLINE_QUERY_RESULT_CACHED_DOCUMENT: Table = (
+    frozenset({"type", "id", "title", "document_file_id", "description", "caption", "parse_mode"}),
+    {
+        "caption_entities": ("caption_entities", _list(decode_message_entity)),
+        "reply_markup": ("reply_markup", decode_inline_keyboard_markup),
+        "input_message_content": ("input_message_content", decode_input_message_content),
+    },
+    frozenset({"type", "id", "title", "document_file_id"}),
+)
+
+_INLINE_QUERY_RESULT_CACHED_VIDEO: Table = (
+    frozenset(
+        {
+            "type",
+            "id",
+            "video_file_id",
+            "title",
+            "description",
+            "caption",
+            "parse_mode",
+            "show_caption_above_media",
+        }
+    ),
+    {
+        "caption_entities": ("caption_entities", _list(decode_message_entity)),
+        "reply_markup": ("reply_markup", decode_inline_keyboard_markup),
+        "input_message_content": ("input_message_content", decode_input_message_content),
+    },
+    frozenset({"type", "id", "video_file_id", "title"}),
+)
+
+_INLINE_QUERY_RESULT_CACHED_VOICE: Table = (
+    frozenset({"type", "id", "voice_file_id", "title", "caption", "parse_mode"}),
+    {
+        "caption_entities": ("caption_entities", _list(decode_message_entity)),
+        "reply_markup": ("reply_markup", decode_inline_keyboard_markup),
+        "input_message_content": ("input_message_content", decode_input_message_content),
+    },
+    frozenset({"type", "id", "voice_file_id", "title"}),
+)
+
+_INLINE_QUERY_RESULT_CACHED_AUDIO: Table = (
+    frozenset({"type", "id", "audio_file_id", "caption", "parse_mode"}),
+    {
+        "caption_entities": ("caption_entities", _list(decode_message_entity)),
+        "reply_markup": ("reply_markup", decode_inline_keyboard_markup),
+        "input_message_content": ("input_message_content", decode_input_message_content),
+    },
+    frozenset({"type", "id", "audio_file_id"}),
+)
+
+_INPUT_TEXT_MESSAGE_CONTENT: Table = (
+    frozenset({"message_text", "parse_mode"}),
+    {
+        "entities": ("entities", _list(decode_message_entity)),
+        "link_preview_options": ("link_preview_options", decode_link_preview_options),
+    },
+    frozenset({"message_text"}),
+)
+
+_INPUT_RICH_MESSAGE_CONTENT: Table = (
+    frozenset({}),
+    {"rich_message": ("rich_message", decode_input_rich_message)},
+    frozenset({"rich_message"}),
+)
+
+_INPUT_LOCATION_MESSAGE_CONTENT: Table = (
+    frozenset(
+        {
+            "latitude",
+            "longitude",
+            "horizontal_accuracy",
+            "live_period",
+            "heading",
+            "proximity_alert_radius",
+        }
+    ),
+    {},
+    frozenset({"latitude", "longitude"}),
+)
+
+_INPUT_VENUE_MESSAGE_CONTENT: Table = (
+    frozenset(
+        {
+            "latitude",
+            "longitude",
+            "title",
+            "address",
+            "foursquare_id",
+            "foursquare_type",
+            "google_place_id",
+            "google_place_type",
+        }
+    ),
+    {},
+    frozenset({"latitude", "longitude", "title", "address"}),
+)
+
+_INPUT_CONTACT_MESSAGE_CONTENT: Table = (
+    frozenset({"phone_number", "first_name", "last_name", "vcard"}),
+    {},
+    frozenset({"phone_number", "first_name"}),
+)
+
+_INPUT_INVOICE_MESSAGE_CONTENT: Table = (
+    frozenset(
+        {
+            "title",
+            "description",
+            "payload",
+            "provider_token",
+            "currency",
+            "max_tip_amount",
+            "suggested_tip_amounts",
+            "provider_data",
+            "photo_url",
+            "photo_size",
+            "photo_width",
+            "photo_height",
+            "need_name",
+            "need_phone_number",
+            "need_email",
+            "need_shipping_address",
+            "send_phone_number_to_provider",
+            "send_email_to_provider",
+            "is_flexible",
+        }
+    ),
+    {"prices": ("prices", _list(decode_labeled_price))},
+    frozenset({"title", "description", "payload", "currency", "prices"}),
+)
+
+_CHOSEN_INLINE_RESULT: Table = (
+    frozenset({"result_id", "inline_message_id", "query"}),
+    {"from": ("from_user", decode_user), "location": ("location", decode_location)},
+    frozenset({"result_id", "from_user", "query"}),
+)
+
+_LABELED_PRICE: Table = (
+    frozenset({"label", "amount"}),
+    {},
+    frozenset({"label", "amount"}),
+)
+
+_INVOICE: Table = (
+    frozenset({"title", "description", "start_parameter", "currency", "total_amount"}),
+    {},
+    frozenset({"title", "description", "start_parameter", "currency", "total_amount"}),
+)
+
+_SHIPPING_ADDRESS: Table = (
+    frozenset({"country_code", "state", "city", "street_line1", "street_line2", "post_code"}),
+    {},
+    frozenset({"country_code", "state", "city", "street_line1", "street_line2", "post_code"}),
+)
+
+_ORDER_INFO: Table = (
+    frozenset({"name", "phone_number", "email"}),
+    {"shipping_address": ("shipping_address", decode_shipping_address)},
+    frozenset({}),
+)
+
+_SHIPPING_OPTION: Table = (
+    frozenset({"id", "title"}),
+    {"prices": ("prices", _list(decode_labeled_price))},
+    frozenset({"id", "title", "prices"}),
+)
+
+_SUCCESSFUL_PAYMENT: Table = (
+    frozenset(
+        {
+            "currency",
+            "total_amount",
+            "invoice_payload",
+            "subscription_expiration_date",
+            "is_recurring",
+            "is_first_recurring",
+            "shipping_option_id",
+            "telegram_payment_charge_id",
+            "provider_payment_charge_id",
+        }
+    ),
+    {"order_info": ("order_info", decode_order_info)},
+    frozenset(
+        {
+            "currency",
+            "total_amount",
+            "invoice_payload",
+            "telegram_payment_charge_id",
+            "provider_payment_charge_id",
+        }
+    ),
+)
+
+_REFUNDED_PAYMENT: Table = (
+    frozenset(
+        {
+            "currency",
+            "total_amount",
+            "invoice_payload",
+            "telegram_payment_charge_id",
+            "provider_payment_charge_id",
+        }
+    ),
+    {},
+    frozenset({"currency", "total_amount", "invoice_payload", "telegram_payment_charge_id"}),
+)
+
+_SHIPPING_QUERY: Table = (
+    frozenset({"id", "invoice_payload"}),
+    {
+        "from": ("from_user", decode_user),
+        "shipping_address": ("shipping_address", decode_shipping_address),
+    },
+    frozenset({"id", "from_user", "invoice_payload", "shipping_address"}),
+)
+
+_PRE_CHECKOUT_QUERY: Table = (
+    frozenset({"id", "currency", "total_amount", "invoice_payload", "shipping_option_id"}),
+    {"from": ("from_user", decode_user), "order_info": ("order_info", decode_order_info)},
+    frozenset({"id", "from_user", "currency", "total_amount", "invoice_payload"}),
+)
+
+_PAID_MEDIA_PURCHASED: Table = (
+    frozenset({"paid_media_payload"}),
+    {"from": ("from_user", decode_user)},
+    frozenset({"from_user", "paid_media_payload"}),
+)
+
+_REVENUE_WITHDRAWAL_STATE_PENDING: Table = (
+    frozenset({"type"}),
+    {},
+    frozenset({"type"}),
+)
+
+_REVENUE_WITHDRAWAL_STATE_SUCCEEDED: Table = (
+    frozenset({"type", "date", "url"}),
+    {},
+    frozenset({"type", "date", "url"}),
+)
+
+_REVENUE_WITHDRAWAL_STATE_FAILED: Table = (
+    frozenset({"type"}),
+    {},
+    frozenset({"type"}),
+)
+
+_AFFILIATE_INFO: Table = (
+    frozenset({"commission_per_mille", "amount", "nanostar_amount"}),
+    {
+        "affiliate_user": ("affiliate_user", decode_user),
+        "affiliate_chat": ("affiliate_chat", decode_chat),
+    },
+    frozenset({"commission_per_mille", "amount"}),
+)
+
+_TRANSACTION_PARTNER_USER: Table = (
+    frozenset(
+        {
+            "type",
+            "transaction_type",
+            "invoice_payload",
+            "subscription_period",
+            "paid_media_payload",
+            "premium_subscription_duration",
+        }
+    ),
+    {
+        "user": ("user", decode_user),
+        "affiliate": ("affiliate", decode_affiliate_info),
+        "paid_media": ("paid_media", _list(decode_paid_media)),
+        "gift": ("gift", decode_gift),
+    },
+    frozenset({"type", "transaction_type", "user"}),
+)
+
+_TRANSACTION_PARTNER_CHAT: Table = (
+    frozenset({"type"}),
+    {"chat": ("chat", decode_chat), "gift": ("gift", decode_gift)},
+    frozenset({"type", "chat"}),
+)
+
+_TRANSACTION_PARTNER_AFFILIATE_PROGRAM: Table = (
+    frozenset({"type", "commission_per_mille"}),
+    {"sponsor_user": ("sponsor_user", decode_user)},
+    frozenset({"type", "commission_per_mille"}),
+)
+
+_TRANSACTION_PARTNER_FRAGMENT: Table = (
+    frozenset({"type"}),
+    {"withdrawal_state": ("withdrawal_state", decode_revenue_withdrawal_state)},
+    frozenset({"type"}),
+)
+
+_TRANSACTION_PARTNER_TELEGRAM_ADS: Table = (
+    frozenset({"type"}),
+    {},
+    frozenset({"type"}),
+)
+
+_TRANSACTION_PARTNER_TELEGRAM_API: Table = (
+    frozenset({"type", "request_count"}),
+    {},
+    frozenset({"type", "request_count"}),
+)
+
+_TRANSACTION_PARTNER_OTHER: Table = (
+    frozenset({"type"}),
+    {},
+    frozenset({"type"}),
+)
+
+_STAR_TRANSACTION: Table = (
+    frozenset({"id", "amount", "nanostar_amount", "date"}),
+    {
+        "source": ("source", decode_transaction_partner),
+        "receiver": ("receiver", decode_transaction_partner),
+    },
+    frozenset({"id", "amount", "date"}),
+)
+
+_STAR_TRANSACTIONS: Table = (
+    frozenset({}),
+    {"transactions": ("transactions", _list(decode_star_transaction))},
+    frozenset({"transactions"}),
+)
+
+_PASSPORT_DATA: Table = (
+    frozenset({}),
+    {
+        "data": ("data", _list(decode_encrypted_passport_element)),
+        "credentials": ("credentials", decode_encrypted_credentials),
+    },
+    frozenset({"data", "credentials"}),
+)
+
+_PASSPORT_FILE: Table = (
+    frozenset({"file_id", "file_unique_id", "file_size", "file_date"}),
+    {},
+    frozenset({"file_id", "file_unique_id", "file_size", "file_date"}),
+)
+
+_ENCRYPTED_PASSPORT_ELEMENT: Table = (
+    frozenset({"type", "data", "phone_number", "email", "hash"}),
+    {
+        "files": ("files", _list(decode_passport_file)),
+        "front_side": ("front_side", decode_passport_file),
+        "reverse_side": ("reverse_side", decode_passport_file),
+        "selfie": ("selfie", decode_passport_file),
+        "translation": ("translation", _list(decode_passport_file)),
+    },
+    frozenset({"type", "hash"}),
+)
+
+_ENCRYPTED_CREDENTIALS: Table = (
+    frozenset({"data", "hash", "secret"}),
+    {},
+    frozenset({"data", "hash", "secret"}),
+)
+
+_PASSPORT_ELEMENT_ERROR_DATA_FIELD: Table = (
+    frozenset({"source", "type", "field_name", "data_hash", "message"}),
+    {},
+    frozenset({"source", "type", "field_name", "data_hash", "message"}),
+)
+
+_PASSPORT_ELEMENT_ERROR_FRONT_SIDE: Table = (
+    frozenset({"source", "type", "file_hash", "message"}),
+    {},
+    frozenset({"source", "type", "file_hash", "message"}),
+)
+
+_PASSPORT_ELEMENT_ERROR_REVERSE_SIDE: Table = (
+    frozenset({"source", "type", "file_hash", "message"}),
+    {},
+    frozenset({"source", "type", "file_hash", "message"}),
+)
+
+_PASSPORT_ELEMENT_ERROR_SELFIE: Table = (
+    frozenset({"source", "type", "file_hash", "message"}),
+    {},
+    frozenset({"source", "type", "file_hash", "message"}),
+)
+
+_PASSPORT_ELEMENT_ERROR_FILE: Table = (
+    frozenset({"source", "type", "file_hash", "message"}),
+    {},
+    frozenset({"source", "type", "file_hash", "message"}),
+)
+
+_PASSPORT_ELEMENT_ERROR_FILES: Table = (
+    frozenset({"source", "type", "file_hashes", "message"}),
+    {},
+    frozenset({"source", "type", "file_hashes", "message"}),
+)
+
+_PASSPORT_ELEMENT_ERROR_TRANSLATION_FILE: Table = (
+    frozenset({"source", "type", "file_hash", "message"}),
+    {},
+    frozenset({"source", "type", "file_hash", "message"}),
+)
+
+_PASSPORT_ELEMENT_ERROR_TRANSLATION_FILES: Table = (
+    frozenset({"source", "type", "file_hashes", "message"}),
+    {},
+    frozenset({"source", "type", "file_hashes", "message"}),
+)
+
+_PASSPORT_ELEMENT_ERROR_UNSPECIFIED: Table = (
+    frozenset({"source", "type", "element_hash", "message"}),
+    {},
+    frozenset({"source", "type", "element_hash", "message"}),
+)
+
+_GAME: Table = (
+    frozenset({"title", "description", "text"}),
+    {
+        "photo": ("photo", _list(decode_photo_size)),
+        "text_entities": ("text_entities", _list(decode_message_entity)),
+        "animation": ("animation", decode_animation),
+    },
+    frozenset({"title", "description", "photo"}),
+)
+
+_CALLBACK_GAME: Table = (
+    frozenset({}),
+    {},
+    frozenset({}),
+)
+
+_GAME_HIGH_SCORE: Table = (
+    frozenset({"position", "score"}),
+    {"user": ("user", decode_user)},
+    frozenset({"position", "user", "score"}),
+)

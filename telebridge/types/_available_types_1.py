@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 import attrs
 
 from telebridge.core._encode import API_NAME
-from telebridge.types._base import TelegramObject
+from telebridge.types._base import TelegramObject, read_unset_fields_as_defaults
 
 if TYPE_CHECKING:
     from telebridge.types._available_types_2 import (
@@ -142,7 +142,7 @@ __all__ = [
 ]
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class User(TelegramObject):
     """This object represents a Telegram user or bot.
 
@@ -199,7 +199,7 @@ class User(TelegramObject):
     supports_join_request_queries: bool | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class Chat(TelegramObject):
     """This object represents a chat.
 
@@ -227,7 +227,7 @@ class Chat(TelegramObject):
     is_direct_messages: bool | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class ChatFullInfo(TelegramObject):
     """This object contains full information about a chat.
 
@@ -382,7 +382,7 @@ class ChatFullInfo(TelegramObject):
     community: Community | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class Message(TelegramObject):
     """This object represents a message.
 
@@ -717,7 +717,7 @@ class Message(TelegramObject):
     reply_markup: InlineKeyboardMarkup | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class MessageId(TelegramObject):
     """This object represents a unique message identifier.
 
@@ -731,7 +731,7 @@ class MessageId(TelegramObject):
     message_id: int
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class InaccessibleMessage(TelegramObject):
     """This object describes a message that was deleted or is otherwise inaccessible to the bot.
 
@@ -746,7 +746,7 @@ class InaccessibleMessage(TelegramObject):
     date: int
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class MessageEntity(TelegramObject):
     """This object represents one special entity in a text message. For example, hashtags,
     usernames, URLs, etc.
@@ -784,7 +784,7 @@ class MessageEntity(TelegramObject):
     date_time_format: str | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class TextQuote(TelegramObject):
     """This object contains information about the quoted part of a message that is replied to by
     the given message.
@@ -806,7 +806,7 @@ class TextQuote(TelegramObject):
     is_manual: bool | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class ExternalReplyInfo(TelegramObject):
     """This object contains information about a message that is being replied to, which may come
     from another chat or forum topic.
@@ -873,7 +873,7 @@ class ExternalReplyInfo(TelegramObject):
     venue: Venue | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class ReplyParameters(TelegramObject):
     """Describes reply parameters for the message that is being sent.
 
@@ -919,7 +919,7 @@ class ReplyParameters(TelegramObject):
     poll_option_id: str | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class MessageOriginUser(TelegramObject):
     """The message was originally sent by a known user.
 
@@ -934,7 +934,7 @@ class MessageOriginUser(TelegramObject):
     sender_user: User
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class MessageOriginHiddenUser(TelegramObject):
     """The message was originally sent by an unknown user.
 
@@ -949,7 +949,7 @@ class MessageOriginHiddenUser(TelegramObject):
     sender_user_name: str
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class MessageOriginChat(TelegramObject):
     """The message was originally sent on behalf of a chat to a group chat.
 
@@ -967,7 +967,7 @@ class MessageOriginChat(TelegramObject):
     author_signature: str | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class MessageOriginChannel(TelegramObject):
     """The message was originally sent to a channel chat.
 
@@ -986,7 +986,7 @@ class MessageOriginChannel(TelegramObject):
     author_signature: str | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class PhotoSize(TelegramObject):
     """This object represents one size of a photo or a file / sticker thumbnail.
 
@@ -1006,7 +1006,7 @@ class PhotoSize(TelegramObject):
     file_size: int | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class Animation(TelegramObject):
     """This object represents an animation file (GIF or H.264/MPEG-4 AVC video without sound).
 
@@ -1037,7 +1037,7 @@ class Animation(TelegramObject):
     file_size: int | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class Audio(TelegramObject):
     """This object represents an audio file to be treated as music by the Telegram clients.
 
@@ -1068,7 +1068,7 @@ class Audio(TelegramObject):
     thumbnail: PhotoSize | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class Document(TelegramObject):
     """This object represents a general file (as opposed to photos, voice messages and audio
     files).
@@ -1094,7 +1094,7 @@ class Document(TelegramObject):
     file_size: int | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class LivePhoto(TelegramObject):
     """This object represents a live photo.
 
@@ -1123,7 +1123,7 @@ class LivePhoto(TelegramObject):
     file_size: int | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class Story(TelegramObject):
     """This object represents a story.
 
@@ -1136,7 +1136,7 @@ class Story(TelegramObject):
     id: int
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class VideoQuality(TelegramObject):
     """This object represents a video file of a specific quality.
 
@@ -1161,7 +1161,7 @@ class VideoQuality(TelegramObject):
     file_size: int | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class Video(TelegramObject):
     """This object represents a video file.
 
@@ -1199,7 +1199,7 @@ class Video(TelegramObject):
     file_size: int | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class VideoNote(TelegramObject):
     """This object represents a video message (available in Telegram apps as of v.4.0).
 
@@ -1221,7 +1221,7 @@ class VideoNote(TelegramObject):
     file_size: int | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class Voice(TelegramObject):
     """This object represents a voice note.
 
@@ -1244,7 +1244,7 @@ class Voice(TelegramObject):
     file_size: int | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class PaidMediaInfo(TelegramObject):
     """Describes the paid media added to a message.
 
@@ -1257,7 +1257,7 @@ class PaidMediaInfo(TelegramObject):
     paid_media: list[PaidMedia]
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class PaidMediaLivePhoto(TelegramObject):
     """The paid media is a live photo.
 
@@ -1270,7 +1270,7 @@ class PaidMediaLivePhoto(TelegramObject):
     live_photo: LivePhoto
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class PaidMediaPhoto(TelegramObject):
     """The paid media is a photo.
 
@@ -1283,7 +1283,7 @@ class PaidMediaPhoto(TelegramObject):
     photo: list[PhotoSize]
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class PaidMediaPreview(TelegramObject):
     """The paid media isn't available before the payment.
 
@@ -1300,7 +1300,7 @@ class PaidMediaPreview(TelegramObject):
     duration: int | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class PaidMediaVideo(TelegramObject):
     """The paid media is a video.
 
@@ -1313,7 +1313,7 @@ class PaidMediaVideo(TelegramObject):
     video: Video
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class Contact(TelegramObject):
     """This object represents a phone contact.
 
@@ -1335,7 +1335,7 @@ class Contact(TelegramObject):
     vcard: str | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class Dice(TelegramObject):
     """This object represents an animated emoji that displays a random value.
 
@@ -1349,7 +1349,7 @@ class Dice(TelegramObject):
     value: int
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class Link(TelegramObject):
     """Represents an HTTP link.
 
@@ -1360,7 +1360,7 @@ class Link(TelegramObject):
     url: str
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class PollMedia(TelegramObject):
     """At most one of the optional fields can be present in any given object.
 
@@ -1392,7 +1392,7 @@ class PollMedia(TelegramObject):
     video: Video | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class PollOption(TelegramObject):
     """This object contains information about one answer option in a poll.
 
@@ -1421,7 +1421,7 @@ class PollOption(TelegramObject):
     addition_date: int | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class InputPollOption(TelegramObject):
     """This object contains information about one answer option in a poll to be sent.
 
@@ -1440,7 +1440,7 @@ class InputPollOption(TelegramObject):
     media: InputPollOptionMedia | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class PollAnswer(TelegramObject):
     """This object represents an answer of a user in a non-anonymous poll.
 
@@ -1462,7 +1462,7 @@ class PollAnswer(TelegramObject):
     option_persistent_ids: list[str]
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class Poll(TelegramObject):
     """This object contains information about a poll.
 
@@ -1525,7 +1525,7 @@ class Poll(TelegramObject):
     media: PollMedia | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class ChecklistTask(TelegramObject):
     """Describes a task in a checklist.
 
@@ -1549,7 +1549,7 @@ class ChecklistTask(TelegramObject):
     completion_date: int | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class Checklist(TelegramObject):
     """Describes a checklist.
 
@@ -1570,7 +1570,7 @@ class Checklist(TelegramObject):
     others_can_mark_tasks_as_done: bool | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class InputChecklistTask(TelegramObject):
     """Describes a task to add to a checklist.
 
@@ -1591,7 +1591,7 @@ class InputChecklistTask(TelegramObject):
     text_entities: list[MessageEntity] | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class InputChecklist(TelegramObject):
     """Describes a checklist to create.
 
@@ -1616,7 +1616,7 @@ class InputChecklist(TelegramObject):
     others_can_mark_tasks_as_done: bool | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class Location(TelegramObject):
     """This object represents a point on the map.
 
@@ -1641,7 +1641,7 @@ class Location(TelegramObject):
     proximity_alert_radius: int | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class Venue(TelegramObject):
     """This object represents a venue.
 
@@ -1665,7 +1665,7 @@ class Venue(TelegramObject):
     google_place_type: str | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class WebAppData(TelegramObject):
     """Describes data sent from a Web App to the bot.
 
@@ -1679,7 +1679,7 @@ class WebAppData(TelegramObject):
     button_text: str
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class ProximityAlertTriggered(TelegramObject):
     """This object represents the content of a service message, sent whenever a user in the chat
     triggers a proximity alert set by another user.
@@ -1695,7 +1695,7 @@ class ProximityAlertTriggered(TelegramObject):
     distance: int
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class MessageAutoDeleteTimerChanged(TelegramObject):
     """This object represents a service message about a change in auto-delete timer settings.
 
@@ -1706,7 +1706,7 @@ class MessageAutoDeleteTimerChanged(TelegramObject):
     message_auto_delete_time: int
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class ManagedBotCreated(TelegramObject):
     """This object contains information about the bot that was created to be managed by the
     current bot.
@@ -1719,7 +1719,7 @@ class ManagedBotCreated(TelegramObject):
     bot: User
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class ManagedBotUpdated(TelegramObject):
     """This object contains information about the creation, token update, or owner update of a
     bot that is managed by the current bot.
@@ -1734,7 +1734,7 @@ class ManagedBotUpdated(TelegramObject):
     bot: User
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class BotSubscriptionUpdated(TelegramObject):
     """This object contains information about changes to a user payment subscription toward the
     current bot.
@@ -1752,7 +1752,7 @@ class BotSubscriptionUpdated(TelegramObject):
     state: str
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class PollOptionAdded(TelegramObject):
     """Describes a service message about an option added to a poll.
 
@@ -1771,7 +1771,7 @@ class PollOptionAdded(TelegramObject):
     option_text_entities: list[MessageEntity] | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class PollOptionDeleted(TelegramObject):
     """Describes a service message about an option deleted from a poll.
 
@@ -1790,7 +1790,7 @@ class PollOptionDeleted(TelegramObject):
     option_text_entities: list[MessageEntity] | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class ChatBoostAdded(TelegramObject):
     """This object represents a service message about a user boosting a chat.
 
@@ -1801,7 +1801,7 @@ class ChatBoostAdded(TelegramObject):
     boost_count: int
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class BackgroundFillSolid(TelegramObject):
     """The background is filled using the selected color.
 
@@ -1814,7 +1814,7 @@ class BackgroundFillSolid(TelegramObject):
     color: int
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class BackgroundFillGradient(TelegramObject):
     """The background is a gradient fill.
 
@@ -1831,7 +1831,7 @@ class BackgroundFillGradient(TelegramObject):
     rotation_angle: int
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class BackgroundFillFreeformGradient(TelegramObject):
     """The background is a freeform gradient that rotates after every message in the chat.
 
@@ -1845,7 +1845,7 @@ class BackgroundFillFreeformGradient(TelegramObject):
     colors: list[int]
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class BackgroundTypeFill(TelegramObject):
     """The background is automatically filled based on the selected colors.
 
@@ -1860,7 +1860,7 @@ class BackgroundTypeFill(TelegramObject):
     dark_theme_dimming: int
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class BackgroundTypeWallpaper(TelegramObject):
     """The background is a wallpaper in the JPEG format.
 
@@ -1880,7 +1880,7 @@ class BackgroundTypeWallpaper(TelegramObject):
     is_moving: bool | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class BackgroundTypePattern(TelegramObject):
     """The background is a .PNG or .TGV (gzipped subset of SVG with MIME type
     "application/x-tgwallpattern") pattern to be combined with the background fill chosen by
@@ -1904,7 +1904,7 @@ class BackgroundTypePattern(TelegramObject):
     is_moving: bool | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class BackgroundTypeChatTheme(TelegramObject):
     """The background is taken directly from a built-in chat theme.
 
@@ -1917,7 +1917,7 @@ class BackgroundTypeChatTheme(TelegramObject):
     theme_name: str
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class ChatBackground(TelegramObject):
     """This object represents a chat background.
 
@@ -1926,3 +1926,67 @@ class ChatBackground(TelegramObject):
     """
 
     type: BackgroundType
+
+
+read_unset_fields_as_defaults(
+    User,
+    Chat,
+    ChatFullInfo,
+    Message,
+    MessageId,
+    InaccessibleMessage,
+    MessageEntity,
+    TextQuote,
+    ExternalReplyInfo,
+    ReplyParameters,
+    MessageOriginUser,
+    MessageOriginHiddenUser,
+    MessageOriginChat,
+    MessageOriginChannel,
+    PhotoSize,
+    Animation,
+    Audio,
+    Document,
+    LivePhoto,
+    Story,
+    VideoQuality,
+    Video,
+    VideoNote,
+    Voice,
+    PaidMediaInfo,
+    PaidMediaLivePhoto,
+    PaidMediaPhoto,
+    PaidMediaPreview,
+    PaidMediaVideo,
+    Contact,
+    Dice,
+    Link,
+    PollMedia,
+    PollOption,
+    InputPollOption,
+    PollAnswer,
+    Poll,
+    ChecklistTask,
+    Checklist,
+    InputChecklistTask,
+    InputChecklist,
+    Location,
+    Venue,
+    WebAppData,
+    ProximityAlertTriggered,
+    MessageAutoDeleteTimerChanged,
+    ManagedBotCreated,
+    ManagedBotUpdated,
+    BotSubscriptionUpdated,
+    PollOptionAdded,
+    PollOptionDeleted,
+    ChatBoostAdded,
+    BackgroundFillSolid,
+    BackgroundFillGradient,
+    BackgroundFillFreeformGradient,
+    BackgroundTypeFill,
+    BackgroundTypeWallpaper,
+    BackgroundTypePattern,
+    BackgroundTypeChatTheme,
+    ChatBackground,
+)

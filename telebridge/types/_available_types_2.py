@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 import attrs
 
 from telebridge.core._encode import API_NAME
-from telebridge.types._base import TelegramObject
+from telebridge.types._base import TelegramObject, read_unset_fields_as_defaults
 
 if TYPE_CHECKING:
     from telebridge.types._available_types_1 import (
@@ -89,7 +89,7 @@ __all__ = [
 ]
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class ChecklistTasksDone(TelegramObject):
     """Describes a service message about checklist tasks marked as done or not done.
 
@@ -107,7 +107,7 @@ class ChecklistTasksDone(TelegramObject):
     marked_as_not_done_task_ids: list[int] | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class ChecklistTasksAdded(TelegramObject):
     """Describes a service message about tasks added to a checklist.
 
@@ -122,7 +122,7 @@ class ChecklistTasksAdded(TelegramObject):
     tasks: list[ChecklistTask]
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class CommunityChatAdded(TelegramObject):
     """Describes a service message about a chat being added to a community.
 
@@ -133,14 +133,14 @@ class CommunityChatAdded(TelegramObject):
     community: Community
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class CommunityChatRemoved(TelegramObject):
     """Describes a service message about a chat being removed from a community. Currently holds
     no information.
     """
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class ForumTopicCreated(TelegramObject):
     """This object represents a service message about a new forum topic created in the chat.
 
@@ -159,14 +159,14 @@ class ForumTopicCreated(TelegramObject):
     is_name_implicit: bool | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class ForumTopicClosed(TelegramObject):
     """This object represents a service message about a forum topic closed in the chat.
     Currently holds no information.
     """
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class ForumTopicEdited(TelegramObject):
     """This object represents a service message about an edited forum topic.
 
@@ -180,28 +180,28 @@ class ForumTopicEdited(TelegramObject):
     icon_custom_emoji_id: str | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class ForumTopicReopened(TelegramObject):
     """This object represents a service message about a forum topic reopened in the chat.
     Currently holds no information.
     """
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class GeneralForumTopicHidden(TelegramObject):
     """This object represents a service message about General forum topic hidden in the chat.
     Currently holds no information.
     """
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class GeneralForumTopicUnhidden(TelegramObject):
     """This object represents a service message about General forum topic unhidden in the chat.
     Currently holds no information.
     """
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class SharedUser(TelegramObject):
     """This object contains information about a user that was shared with the bot using a
     KeyboardButtonRequestUsers button.
@@ -226,7 +226,7 @@ class SharedUser(TelegramObject):
     photo: list[PhotoSize] | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class UsersShared(TelegramObject):
     """This object contains information about the users whose identifiers were shared with the
     bot using a KeyboardButtonRequestUsers button.
@@ -240,7 +240,7 @@ class UsersShared(TelegramObject):
     users: list[SharedUser]
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class ChatShared(TelegramObject):
     """This object contains information about a chat that was shared with the bot using a
     KeyboardButtonRequestChat button.
@@ -266,7 +266,7 @@ class ChatShared(TelegramObject):
     photo: list[PhotoSize] | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class WriteAccessAllowed(TelegramObject):
     """This object represents a service message about a user allowing a bot to write messages
     after adding it to the attachment menu, launching a Web App from a link, or accepting an
@@ -286,7 +286,7 @@ class WriteAccessAllowed(TelegramObject):
     from_attachment_menu: bool | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class VideoChatScheduled(TelegramObject):
     """This object represents a service message about a video chat scheduled in the chat.
 
@@ -298,14 +298,14 @@ class VideoChatScheduled(TelegramObject):
     start_date: int
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class VideoChatStarted(TelegramObject):
     """This object represents a service message about a video chat started in the chat.
     Currently holds no information.
     """
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class VideoChatEnded(TelegramObject):
     """This object represents a service message about a video chat ended in the chat.
 
@@ -316,7 +316,7 @@ class VideoChatEnded(TelegramObject):
     duration: int
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class VideoChatParticipantsInvited(TelegramObject):
     """This object represents a service message about new members invited to a video chat.
 
@@ -327,7 +327,7 @@ class VideoChatParticipantsInvited(TelegramObject):
     users: list[User]
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class PaidMessagePriceChanged(TelegramObject):
     """Describes a service message about a change in the price of paid messages within a chat.
 
@@ -339,7 +339,7 @@ class PaidMessagePriceChanged(TelegramObject):
     paid_message_star_count: int
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class DirectMessagePriceChanged(TelegramObject):
     """Describes a service message about a change in the price of direct messages sent to a
     channel chat.
@@ -356,7 +356,7 @@ class DirectMessagePriceChanged(TelegramObject):
     direct_message_star_count: int | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class SuggestedPostApproved(TelegramObject):
     """Describes a service message about the approval of a suggested post.
 
@@ -373,7 +373,7 @@ class SuggestedPostApproved(TelegramObject):
     send_date: int
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class SuggestedPostApprovalFailed(TelegramObject):
     """Describes a service message about the failed approval of a suggested post. Currently,
     only caused by insufficient user funds at the time of approval.
@@ -389,7 +389,7 @@ class SuggestedPostApprovalFailed(TelegramObject):
     price: SuggestedPostPrice
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class SuggestedPostDeclined(TelegramObject):
     """Describes a service message about the rejection of a suggested post.
 
@@ -404,7 +404,7 @@ class SuggestedPostDeclined(TelegramObject):
     comment: str | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class SuggestedPostPaid(TelegramObject):
     """Describes a service message about a successful payment for a suggested post.
 
@@ -426,7 +426,7 @@ class SuggestedPostPaid(TelegramObject):
     star_amount: StarAmount | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class SuggestedPostRefunded(TelegramObject):
     """Describes a service message about a payment refund for a suggested post.
 
@@ -443,7 +443,7 @@ class SuggestedPostRefunded(TelegramObject):
     reason: str
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class GiveawayCreated(TelegramObject):
     """This object represents a service message about the creation of a scheduled giveaway.
 
@@ -455,7 +455,7 @@ class GiveawayCreated(TelegramObject):
     prize_star_count: int | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class Giveaway(TelegramObject):
     """This object represents a message about a scheduled giveaway.
 
@@ -492,7 +492,7 @@ class Giveaway(TelegramObject):
     premium_subscription_month_count: int | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class GiveawayWinners(TelegramObject):
     """This object represents a message about the completion of a giveaway with public winners.
 
@@ -532,7 +532,7 @@ class GiveawayWinners(TelegramObject):
     prize_description: str | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class GiveawayCompleted(TelegramObject):
     """This object represents a service message about the completion of a giveaway without
     public winners.
@@ -552,7 +552,7 @@ class GiveawayCompleted(TelegramObject):
     is_star_giveaway: bool | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class LinkPreviewOptions(TelegramObject):
     """Describes the options used for link preview generation.
 
@@ -577,7 +577,7 @@ class LinkPreviewOptions(TelegramObject):
     show_above_text: bool | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class SuggestedPostPrice(TelegramObject):
     """Describes the price of a suggested post.
 
@@ -594,7 +594,7 @@ class SuggestedPostPrice(TelegramObject):
     amount: int
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class SuggestedPostInfo(TelegramObject):
     """Contains information about a suggested post.
 
@@ -613,7 +613,7 @@ class SuggestedPostInfo(TelegramObject):
     send_date: int | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class SuggestedPostParameters(TelegramObject):
     """Contains parameters of a post that is being suggested by the bot.
 
@@ -630,7 +630,7 @@ class SuggestedPostParameters(TelegramObject):
     send_date: int | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class DirectMessagesTopic(TelegramObject):
     """Describes a topic of a direct messages chat.
 
@@ -647,7 +647,7 @@ class DirectMessagesTopic(TelegramObject):
     user: User | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class UserProfilePhotos(TelegramObject):
     """This object represent a user's profile pictures.
 
@@ -660,7 +660,7 @@ class UserProfilePhotos(TelegramObject):
     photos: list[list[PhotoSize]]
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class UserProfileAudios(TelegramObject):
     """This object represents the audios displayed on a user's profile.
 
@@ -673,7 +673,7 @@ class UserProfileAudios(TelegramObject):
     audios: list[Audio]
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class File(TelegramObject):
     """This object represents a file ready to be downloaded. The file can be downloaded via the
     link https://api.telegram.org/file/bot<token>/<file_path>. It is guaranteed that the link
@@ -698,7 +698,7 @@ class File(TelegramObject):
     file_path: str | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class WebAppInfo(TelegramObject):
     """Describes a Web App.
 
@@ -710,7 +710,7 @@ class WebAppInfo(TelegramObject):
     url: str
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class ReplyKeyboardMarkup(TelegramObject):
     """This object represents a custom keyboard with reply options (see Introduction to bots for
     details and examples). Not supported in channels and for messages sent on behalf of a
@@ -747,7 +747,7 @@ class ReplyKeyboardMarkup(TelegramObject):
     selective: bool | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class KeyboardButton(TelegramObject):
     """This object represents one button of the reply keyboard. At most one of the fields other
     than text, icon_custom_emoji_id, and style must be used to specify the type of the
@@ -796,7 +796,7 @@ class KeyboardButton(TelegramObject):
     web_app: WebAppInfo | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class KeyboardButtonRequestUsers(TelegramObject):
     """This object defines the criteria used to request suitable users. Information about the
     selected users will be shared with the bot when the corresponding button is pressed. More
@@ -824,7 +824,7 @@ class KeyboardButtonRequestUsers(TelegramObject):
     request_photo: bool | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class KeyboardButtonRequestChat(TelegramObject):
     """This object defines the criteria used to request a suitable chat. Information about the
     selected chat will be shared with the bot when the corresponding button is pressed. The
@@ -869,7 +869,7 @@ class KeyboardButtonRequestChat(TelegramObject):
     request_photo: bool | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class KeyboardButtonRequestManagedBot(TelegramObject):
     """This object defines the parameters for the creation of a managed bot. Information about
     the created bot will be shared with the bot using the update managed_bot and a Message
@@ -886,7 +886,7 @@ class KeyboardButtonRequestManagedBot(TelegramObject):
     suggested_username: str | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class KeyboardButtonPollType(TelegramObject):
     """This object represents type of a poll, which is allowed to be created and sent when the
     corresponding button is pressed.
@@ -900,7 +900,7 @@ class KeyboardButtonPollType(TelegramObject):
     type: str | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class ReplyKeyboardRemove(TelegramObject):
     """Upon receiving a message with this object, Telegram clients will remove the current
     custom keyboard and display the default letter-keyboard. By default, custom keyboards are
@@ -925,7 +925,7 @@ class ReplyKeyboardRemove(TelegramObject):
     selective: bool | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class InlineKeyboardMarkup(TelegramObject):
     """This object represents an inline keyboard that appears right next to the message it
     belongs to.
@@ -938,7 +938,7 @@ class InlineKeyboardMarkup(TelegramObject):
     inline_keyboard: list[list[InlineKeyboardButton]]
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class InlineKeyboardButton(TelegramObject):
     """This object represents one button of an inline keyboard. Exactly one of the fields other
     than text, icon_custom_emoji_id, and style must be used to specify the type of the
@@ -1004,7 +1004,7 @@ class InlineKeyboardButton(TelegramObject):
     pay: bool | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class LoginUrl(TelegramObject):
     """This object represents a parameter of the inline keyboard button used to automatically
     authorize a user. Serves as a great replacement for the Telegram Login Widget when the
@@ -1035,7 +1035,7 @@ class LoginUrl(TelegramObject):
     request_write_access: bool | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class SwitchInlineQueryChosenChat(TelegramObject):
     """This object represents an inline button that switches the current user to inline mode in
     a chosen chat, with an optional default inline query.
@@ -1056,7 +1056,7 @@ class SwitchInlineQueryChosenChat(TelegramObject):
     allow_channel_chats: bool | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class CopyTextButton(TelegramObject):
     """This object represents an inline keyboard button that copies specified text to the
     clipboard.
@@ -1068,7 +1068,7 @@ class CopyTextButton(TelegramObject):
     text: str
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class CallbackQuery(TelegramObject):
     """This object represents an incoming callback query from a callback button in an inline
     keyboard. If the button that originated the query was attached to a message sent by the
@@ -1100,7 +1100,7 @@ class CallbackQuery(TelegramObject):
     game_short_name: str | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class ForceReply(TelegramObject):
     """Upon receiving a message with this object, Telegram clients will display a reply
     interface to the user (act as if the user has selected the bot's message and tapped
@@ -1124,7 +1124,7 @@ class ForceReply(TelegramObject):
     selective: bool | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class Community(TelegramObject):
     """Represents a community (a group of chats).
 
@@ -1140,7 +1140,7 @@ class Community(TelegramObject):
     name: str
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class ChatPhoto(TelegramObject):
     """This object represents a chat photo.
 
@@ -1163,7 +1163,7 @@ class ChatPhoto(TelegramObject):
     big_file_unique_id: str
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class ChatInviteLink(TelegramObject):
     """Represents an invite link for a chat.
 
@@ -1201,7 +1201,7 @@ class ChatInviteLink(TelegramObject):
     subscription_price: int | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class ChatAdministratorRights(TelegramObject):
     """Represents the rights of an administrator in a chat.
 
@@ -1258,7 +1258,7 @@ class ChatAdministratorRights(TelegramObject):
     can_manage_tags: bool | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class ChatMemberUpdated(TelegramObject):
     """This object represents changes in the status of a chat member.
 
@@ -1286,7 +1286,7 @@ class ChatMemberUpdated(TelegramObject):
     via_chat_folder_invite_link: bool | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class ChatMemberOwner(TelegramObject):
     """Represents a chat member that owns the chat and has all administrator privileges.
 
@@ -1303,7 +1303,7 @@ class ChatMemberOwner(TelegramObject):
     custom_title: str | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class ChatMemberAdministrator(TelegramObject):
     """Represents a chat member that has some additional privileges.
 
@@ -1368,7 +1368,7 @@ class ChatMemberAdministrator(TelegramObject):
     custom_title: str | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class ChatMemberMember(TelegramObject):
     """Represents a chat member that has no additional privileges or restrictions.
 
@@ -1383,3 +1383,67 @@ class ChatMemberMember(TelegramObject):
     tag: str | None = None
     user: User
     until_date: int | None = None
+
+
+read_unset_fields_as_defaults(
+    ChecklistTasksDone,
+    ChecklistTasksAdded,
+    CommunityChatAdded,
+    CommunityChatRemoved,
+    ForumTopicCreated,
+    ForumTopicClosed,
+    ForumTopicEdited,
+    ForumTopicReopened,
+    GeneralForumTopicHidden,
+    GeneralForumTopicUnhidden,
+    SharedUser,
+    UsersShared,
+    ChatShared,
+    WriteAccessAllowed,
+    VideoChatScheduled,
+    VideoChatStarted,
+    VideoChatEnded,
+    VideoChatParticipantsInvited,
+    PaidMessagePriceChanged,
+    DirectMessagePriceChanged,
+    SuggestedPostApproved,
+    SuggestedPostApprovalFailed,
+    SuggestedPostDeclined,
+    SuggestedPostPaid,
+    SuggestedPostRefunded,
+    GiveawayCreated,
+    Giveaway,
+    GiveawayWinners,
+    GiveawayCompleted,
+    LinkPreviewOptions,
+    SuggestedPostPrice,
+    SuggestedPostInfo,
+    SuggestedPostParameters,
+    DirectMessagesTopic,
+    UserProfilePhotos,
+    UserProfileAudios,
+    File,
+    WebAppInfo,
+    ReplyKeyboardMarkup,
+    KeyboardButton,
+    KeyboardButtonRequestUsers,
+    KeyboardButtonRequestChat,
+    KeyboardButtonRequestManagedBot,
+    KeyboardButtonPollType,
+    ReplyKeyboardRemove,
+    InlineKeyboardMarkup,
+    InlineKeyboardButton,
+    LoginUrl,
+    SwitchInlineQueryChosenChat,
+    CopyTextButton,
+    CallbackQuery,
+    ForceReply,
+    Community,
+    ChatPhoto,
+    ChatInviteLink,
+    ChatAdministratorRights,
+    ChatMemberUpdated,
+    ChatMemberOwner,
+    ChatMemberAdministrator,
+    ChatMemberMember,
+)

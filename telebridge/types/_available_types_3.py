@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 import attrs
 
 from telebridge.core._encode import API_NAME
-from telebridge.types._base import TelegramObject
+from telebridge.types._base import TelegramObject, read_unset_fields_as_defaults
 
 if TYPE_CHECKING:
     from telebridge.types._available_types_1 import Chat, Location, MessageEntity, User
@@ -82,7 +82,7 @@ __all__ = [
 ]
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class ChatMemberRestricted(TelegramObject):
     """Represents a chat member that is under certain restrictions in the chat. Supergroups
     only.
@@ -139,7 +139,7 @@ class ChatMemberRestricted(TelegramObject):
     until_date: int
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class ChatMemberLeft(TelegramObject):
     """Represents a chat member that isn't currently a member of the chat, but may join it
     themselves.
@@ -153,7 +153,7 @@ class ChatMemberLeft(TelegramObject):
     user: User
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class ChatMemberBanned(TelegramObject):
     """Represents a chat member that was banned in the chat and can't return to the chat or view
     chat messages.
@@ -170,7 +170,7 @@ class ChatMemberBanned(TelegramObject):
     until_date: int
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class ChatJoinRequest(TelegramObject):
     """Represents a join request sent to a chat.
 
@@ -200,7 +200,7 @@ class ChatJoinRequest(TelegramObject):
     query_id: str | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class ChatPermissions(TelegramObject):
     """Describes actions that a non-administrator user is allowed to take in a chat.
 
@@ -249,7 +249,7 @@ class ChatPermissions(TelegramObject):
     can_manage_topics: bool | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class Birthdate(TelegramObject):
     """Describes the birthdate of a user.
 
@@ -264,7 +264,7 @@ class Birthdate(TelegramObject):
     year: int | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class BusinessIntro(TelegramObject):
     """Contains information about the start page settings of a Telegram Business account.
 
@@ -279,7 +279,7 @@ class BusinessIntro(TelegramObject):
     sticker: Sticker | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class BusinessLocation(TelegramObject):
     """Contains information about the location of a Telegram Business account.
 
@@ -292,7 +292,7 @@ class BusinessLocation(TelegramObject):
     location: Location | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class BusinessOpeningHoursInterval(TelegramObject):
     """Describes an interval of time during which a business is open.
 
@@ -307,7 +307,7 @@ class BusinessOpeningHoursInterval(TelegramObject):
     closing_minute: int
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class BusinessOpeningHours(TelegramObject):
     """Describes the opening hours of a business.
 
@@ -320,7 +320,7 @@ class BusinessOpeningHours(TelegramObject):
     opening_hours: list[BusinessOpeningHoursInterval]
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class UserRating(TelegramObject):
     """This object describes the rating of a user based on their Telegram Star spendings.
 
@@ -340,7 +340,7 @@ class UserRating(TelegramObject):
     next_level_rating: int | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class StoryAreaPosition(TelegramObject):
     """Describes the position of a clickable area within a story.
 
@@ -362,7 +362,7 @@ class StoryAreaPosition(TelegramObject):
     corner_radius_percentage: float
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class LocationAddress(TelegramObject):
     """Describes the physical address of a location.
 
@@ -380,7 +380,7 @@ class LocationAddress(TelegramObject):
     street: str | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class StoryAreaTypeLocation(TelegramObject):
     """Describes a story area pointing to a location. Currently, a story can have up to 10
     location areas.
@@ -398,7 +398,7 @@ class StoryAreaTypeLocation(TelegramObject):
     address: LocationAddress | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class StoryAreaTypeSuggestedReaction(TelegramObject):
     """Describes a story area pointing to a suggested reaction. Currently, a story can have up
     to 5 suggested reaction areas.
@@ -416,7 +416,7 @@ class StoryAreaTypeSuggestedReaction(TelegramObject):
     is_flipped: bool | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class StoryAreaTypeLink(TelegramObject):
     """Describes a story area pointing to an HTTP or tg:// link. Currently, a story can have up
     to 3 link areas.
@@ -430,7 +430,7 @@ class StoryAreaTypeLink(TelegramObject):
     url: str
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class StoryAreaTypeWeather(TelegramObject):
     """Describes a story area containing weather information. Currently, a story can have up to
     3 weather areas.
@@ -448,7 +448,7 @@ class StoryAreaTypeWeather(TelegramObject):
     background_color: int
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class StoryAreaTypeUniqueGift(TelegramObject):
     """Describes a story area pointing to a unique gift. Currently, a story can have at most 1
     unique gift area.
@@ -462,7 +462,7 @@ class StoryAreaTypeUniqueGift(TelegramObject):
     name: str
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class StoryArea(TelegramObject):
     """Describes a clickable area on a story media.
 
@@ -475,7 +475,7 @@ class StoryArea(TelegramObject):
     type: StoryAreaType
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class ChatLocation(TelegramObject):
     """Represents a location to which a chat is connected.
 
@@ -488,7 +488,7 @@ class ChatLocation(TelegramObject):
     address: str
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class ReactionTypeEmoji(TelegramObject):
     """The reaction is based on an emoji.
 
@@ -506,7 +506,7 @@ class ReactionTypeEmoji(TelegramObject):
     emoji: str
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class ReactionTypeCustomEmoji(TelegramObject):
     """The reaction is based on a custom emoji.
 
@@ -519,7 +519,7 @@ class ReactionTypeCustomEmoji(TelegramObject):
     custom_emoji_id: str
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class ReactionTypePaid(TelegramObject):
     """The reaction is paid.
 
@@ -530,7 +530,7 @@ class ReactionTypePaid(TelegramObject):
     type: str = "paid"
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class ReactionCount(TelegramObject):
     """Represents a reaction added to a message along with the number of times it was added.
 
@@ -543,7 +543,7 @@ class ReactionCount(TelegramObject):
     total_count: int
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class MessageReactionUpdated(TelegramObject):
     """This object represents a change of a reaction on a message performed by a user.
 
@@ -567,7 +567,7 @@ class MessageReactionUpdated(TelegramObject):
     new_reaction: list[ReactionType]
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class MessageReactionCountUpdated(TelegramObject):
     """This object represents reaction changes on a message with anonymous reactions.
 
@@ -584,7 +584,7 @@ class MessageReactionCountUpdated(TelegramObject):
     reactions: list[ReactionCount]
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class ForumTopic(TelegramObject):
     """This object represents a forum topic.
 
@@ -605,7 +605,7 @@ class ForumTopic(TelegramObject):
     is_name_implicit: bool | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class GiftBackground(TelegramObject):
     """This object describes the background of a gift.
 
@@ -620,7 +620,7 @@ class GiftBackground(TelegramObject):
     text_color: int
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class Gift(TelegramObject):
     """This object represents a gift that can be sent by the bot.
 
@@ -663,7 +663,7 @@ class Gift(TelegramObject):
     publisher_chat: Chat | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class Gifts(TelegramObject):
     """This object represent a list of gifts.
 
@@ -674,7 +674,7 @@ class Gifts(TelegramObject):
     gifts: list[Gift]
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class UniqueGiftModel(TelegramObject):
     """This object describes the model of a unique gift.
 
@@ -693,7 +693,7 @@ class UniqueGiftModel(TelegramObject):
     rarity: str | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class UniqueGiftSymbol(TelegramObject):
     """This object describes the symbol shown on the pattern of a unique gift.
 
@@ -709,7 +709,7 @@ class UniqueGiftSymbol(TelegramObject):
     rarity_per_mille: int
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class UniqueGiftBackdropColors(TelegramObject):
     """This object describes the colors of the backdrop of a unique gift.
 
@@ -726,7 +726,7 @@ class UniqueGiftBackdropColors(TelegramObject):
     text_color: int
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class UniqueGiftBackdrop(TelegramObject):
     """This object describes the backdrop of a unique gift.
 
@@ -742,7 +742,7 @@ class UniqueGiftBackdrop(TelegramObject):
     rarity_per_mille: int
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class UniqueGiftColors(TelegramObject):
     """This object contains information about the color scheme for a user's name, message
     replies and link previews based on a unique gift.
@@ -764,7 +764,7 @@ class UniqueGiftColors(TelegramObject):
     dark_theme_other_colors: list[int]
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class UniqueGift(TelegramObject):
     """This object describes a unique gift that was upgraded from a regular gift.
 
@@ -803,7 +803,7 @@ class UniqueGift(TelegramObject):
     publisher_chat: Chat | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class GiftInfo(TelegramObject):
     """Describes a service message about a regular gift that was sent or received.
 
@@ -838,7 +838,7 @@ class GiftInfo(TelegramObject):
     unique_gift_number: int | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class UniqueGiftInfo(TelegramObject):
     """Describes a service message about a unique gift that was sent or received.
 
@@ -870,7 +870,7 @@ class UniqueGiftInfo(TelegramObject):
     next_transfer_date: int | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class OwnedGiftRegular(TelegramObject):
     """Describes a regular gift owned by a user or a chat.
 
@@ -918,7 +918,7 @@ class OwnedGiftRegular(TelegramObject):
     unique_gift_number: int | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class OwnedGiftUnique(TelegramObject):
     """Describes a unique gift received and owned by a user or a chat.
 
@@ -950,7 +950,7 @@ class OwnedGiftUnique(TelegramObject):
     next_transfer_date: int | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class OwnedGifts(TelegramObject):
     """Contains the list of gifts received and owned by a user or a chat.
 
@@ -966,7 +966,7 @@ class OwnedGifts(TelegramObject):
     next_offset: str | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class BotAccessSettings(TelegramObject):
     """This object describes the access settings of a bot.
 
@@ -981,7 +981,7 @@ class BotAccessSettings(TelegramObject):
     added_users: list[User] | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class AcceptedGiftTypes(TelegramObject):
     """This object describes the types of gifts that can be gifted to a user or a chat.
 
@@ -1001,7 +1001,7 @@ class AcceptedGiftTypes(TelegramObject):
     gifts_from_channels: bool
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class StarAmount(TelegramObject):
     """Describes an amount of Telegram Stars.
 
@@ -1015,7 +1015,7 @@ class StarAmount(TelegramObject):
     nanostar_amount: int | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class BotCommand(TelegramObject):
     """This object represents a bot command.
 
@@ -1032,7 +1032,7 @@ class BotCommand(TelegramObject):
     is_ephemeral: bool | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class BotCommandScopeDefault(TelegramObject):
     """Represents the default scope of bot commands. Default commands are used if no commands
     with a narrower scope are specified for the user.
@@ -1044,7 +1044,7 @@ class BotCommandScopeDefault(TelegramObject):
     type: str = "default"
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class BotCommandScopeAllPrivateChats(TelegramObject):
     """Represents the scope of bot commands, covering all private chats.
 
@@ -1055,7 +1055,7 @@ class BotCommandScopeAllPrivateChats(TelegramObject):
     type: str = "all_private_chats"
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class BotCommandScopeAllGroupChats(TelegramObject):
     """Represents the scope of bot commands, covering all group and supergroup chats.
 
@@ -1066,7 +1066,7 @@ class BotCommandScopeAllGroupChats(TelegramObject):
     type: str = "all_group_chats"
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class BotCommandScopeAllChatAdministrators(TelegramObject):
     """Represents the scope of bot commands, covering all group and supergroup chat
     administrators.
@@ -1078,7 +1078,7 @@ class BotCommandScopeAllChatAdministrators(TelegramObject):
     type: str = "all_chat_administrators"
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class BotCommandScopeChat(TelegramObject):
     """Represents the scope of bot commands, covering a specific chat.
 
@@ -1092,7 +1092,7 @@ class BotCommandScopeChat(TelegramObject):
     chat_id: int | str
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class BotCommandScopeChatAdministrators(TelegramObject):
     """Represents the scope of bot commands, covering all administrators of a specific group or
     supergroup chat.
@@ -1107,7 +1107,7 @@ class BotCommandScopeChatAdministrators(TelegramObject):
     chat_id: int | str
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class BotCommandScopeChatMember(TelegramObject):
     """Represents the scope of bot commands, covering a specific member of a group or supergroup
     chat.
@@ -1124,7 +1124,7 @@ class BotCommandScopeChatMember(TelegramObject):
     user_id: int
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class BotName(TelegramObject):
     """This object represents the bot's name.
 
@@ -1135,7 +1135,7 @@ class BotName(TelegramObject):
     name: str
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class BotDescription(TelegramObject):
     """This object represents the bot's description.
 
@@ -1146,7 +1146,7 @@ class BotDescription(TelegramObject):
     description: str
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class BotShortDescription(TelegramObject):
     """This object represents the bot's short description.
 
@@ -1157,7 +1157,7 @@ class BotShortDescription(TelegramObject):
     short_description: str
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class MenuButtonCommands(TelegramObject):
     """Represents a menu button, which opens the bot's list of commands.
 
@@ -1168,7 +1168,7 @@ class MenuButtonCommands(TelegramObject):
     type: str = "commands"
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class MenuButtonWebApp(TelegramObject):
     """Represents a menu button, which launches a Web App.
 
@@ -1187,7 +1187,7 @@ class MenuButtonWebApp(TelegramObject):
     web_app: WebAppInfo
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class MenuButtonDefault(TelegramObject):
     """Describes that no specific value for the menu button was set.
 
@@ -1198,7 +1198,7 @@ class MenuButtonDefault(TelegramObject):
     type: str = "default"
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class ChatBoostSourcePremium(TelegramObject):
     """The boost was obtained by subscribing to Telegram Premium or by gifting a Telegram
     Premium subscription to another user.
@@ -1212,7 +1212,7 @@ class ChatBoostSourcePremium(TelegramObject):
     user: User
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class ChatBoostSourceGiftCode(TelegramObject):
     """The boost was obtained by the creation of Telegram Premium gift codes to boost a chat.
     Each such code boosts the chat 4 times for the duration of the corresponding Telegram
@@ -1225,3 +1225,67 @@ class ChatBoostSourceGiftCode(TelegramObject):
 
     source: str = "gift_code"
     user: User
+
+
+read_unset_fields_as_defaults(
+    ChatMemberRestricted,
+    ChatMemberLeft,
+    ChatMemberBanned,
+    ChatJoinRequest,
+    ChatPermissions,
+    Birthdate,
+    BusinessIntro,
+    BusinessLocation,
+    BusinessOpeningHoursInterval,
+    BusinessOpeningHours,
+    UserRating,
+    StoryAreaPosition,
+    LocationAddress,
+    StoryAreaTypeLocation,
+    StoryAreaTypeSuggestedReaction,
+    StoryAreaTypeLink,
+    StoryAreaTypeWeather,
+    StoryAreaTypeUniqueGift,
+    StoryArea,
+    ChatLocation,
+    ReactionTypeEmoji,
+    ReactionTypeCustomEmoji,
+    ReactionTypePaid,
+    ReactionCount,
+    MessageReactionUpdated,
+    MessageReactionCountUpdated,
+    ForumTopic,
+    GiftBackground,
+    Gift,
+    Gifts,
+    UniqueGiftModel,
+    UniqueGiftSymbol,
+    UniqueGiftBackdropColors,
+    UniqueGiftBackdrop,
+    UniqueGiftColors,
+    UniqueGift,
+    GiftInfo,
+    UniqueGiftInfo,
+    OwnedGiftRegular,
+    OwnedGiftUnique,
+    OwnedGifts,
+    BotAccessSettings,
+    AcceptedGiftTypes,
+    StarAmount,
+    BotCommand,
+    BotCommandScopeDefault,
+    BotCommandScopeAllPrivateChats,
+    BotCommandScopeAllGroupChats,
+    BotCommandScopeAllChatAdministrators,
+    BotCommandScopeChat,
+    BotCommandScopeChatAdministrators,
+    BotCommandScopeChatMember,
+    BotName,
+    BotDescription,
+    BotShortDescription,
+    MenuButtonCommands,
+    MenuButtonWebApp,
+    MenuButtonDefault,
+    ChatBoostSourcePremium,
+    ChatBoostSourceGiftCode,
+)

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from telebridge.types._base import TelegramObject
+from telebridge.types._base import TelegramObject, read_unset_fields_as_defaults
 
 if TYPE_CHECKING:
     from telebridge.core._files import InputFile
@@ -53,7 +53,7 @@ __all__ = [
 ]
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class ChatBoostSourceGiveaway(TelegramObject):
     """The boost was obtained by the creation of a Telegram Premium or a Telegram Star giveaway.
     This boosts the chat 4 times for the duration of the corresponding Telegram Premium
@@ -79,7 +79,7 @@ class ChatBoostSourceGiveaway(TelegramObject):
     is_unclaimed: bool | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class ChatBoost(TelegramObject):
     """This object contains information about a chat boost.
 
@@ -97,7 +97,7 @@ class ChatBoost(TelegramObject):
     source: ChatBoostSource
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class ChatBoostUpdated(TelegramObject):
     """This object represents a boost added to a chat or changed.
 
@@ -110,7 +110,7 @@ class ChatBoostUpdated(TelegramObject):
     boost: ChatBoost
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class ChatBoostRemoved(TelegramObject):
     """This object represents a boost removed from a chat.
 
@@ -127,7 +127,7 @@ class ChatBoostRemoved(TelegramObject):
     source: ChatBoostSource
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class ChatOwnerLeft(TelegramObject):
     """Describes a service message about the chat owner leaving the chat.
 
@@ -139,7 +139,7 @@ class ChatOwnerLeft(TelegramObject):
     new_owner: User | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class ChatOwnerChanged(TelegramObject):
     """Describes a service message about an ownership change in the chat.
 
@@ -150,7 +150,7 @@ class ChatOwnerChanged(TelegramObject):
     new_owner: User
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class UserChatBoosts(TelegramObject):
     """This object represents a list of boosts added to a chat by a user.
 
@@ -161,7 +161,7 @@ class UserChatBoosts(TelegramObject):
     boosts: list[ChatBoost]
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class BusinessBotRights(TelegramObject):
     """Represents the rights of a business bot.
 
@@ -208,7 +208,7 @@ class BusinessBotRights(TelegramObject):
     can_manage_stories: bool | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class BusinessConnection(TelegramObject):
     """Describes the connection of the bot with a business account.
 
@@ -233,7 +233,7 @@ class BusinessConnection(TelegramObject):
     is_enabled: bool
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class BusinessMessagesDeleted(TelegramObject):
     """This object is received when messages are deleted from a connected business account.
 
@@ -250,7 +250,7 @@ class BusinessMessagesDeleted(TelegramObject):
     message_ids: list[int]
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class SentWebAppMessage(TelegramObject):
     """Describes an inline message sent by a Web App on behalf of a user.
 
@@ -262,7 +262,7 @@ class SentWebAppMessage(TelegramObject):
     inline_message_id: str | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class SentGuestMessage(TelegramObject):
     """Describes an inline message sent by a guest bot.
 
@@ -273,7 +273,7 @@ class SentGuestMessage(TelegramObject):
     inline_message_id: str
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class PreparedInlineMessage(TelegramObject):
     """Describes an inline message to be sent by a user of a Mini App.
 
@@ -287,7 +287,7 @@ class PreparedInlineMessage(TelegramObject):
     expiration_date: int
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class PreparedKeyboardButton(TelegramObject):
     """Describes a keyboard button to be used by a user of a Mini App.
 
@@ -298,7 +298,7 @@ class PreparedKeyboardButton(TelegramObject):
     id: str
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class ResponseParameters(TelegramObject):
     """Describes why a request was unsuccessful.
 
@@ -316,7 +316,7 @@ class ResponseParameters(TelegramObject):
     retry_after: int | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class InputMediaAnimation(TelegramObject):
     """Represents an animation file (GIF or H.264/MPEG-4 AVC video without sound) to be sent.
 
@@ -362,7 +362,7 @@ class InputMediaAnimation(TelegramObject):
     has_spoiler: bool | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class InputMediaAudio(TelegramObject):
     """Represents an audio file to be treated as music to be sent.
 
@@ -402,7 +402,7 @@ class InputMediaAudio(TelegramObject):
     title: str | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class InputMediaDocument(TelegramObject):
     """Represents a general file to be sent.
 
@@ -440,7 +440,7 @@ class InputMediaDocument(TelegramObject):
     disable_content_type_detection: bool | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class InputMediaLink(TelegramObject):
     """Represents an HTTP link to be sent.
 
@@ -453,7 +453,7 @@ class InputMediaLink(TelegramObject):
     url: str
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class InputMediaLivePhoto(TelegramObject):
     """Represents a live photo to be sent.
 
@@ -491,7 +491,7 @@ class InputMediaLivePhoto(TelegramObject):
     has_spoiler: bool | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class InputMediaLocation(TelegramObject):
     """Represents a location to be sent.
 
@@ -509,7 +509,7 @@ class InputMediaLocation(TelegramObject):
     horizontal_accuracy: float | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class InputMediaPhoto(TelegramObject):
     """Represents a photo to be sent.
 
@@ -540,7 +540,7 @@ class InputMediaPhoto(TelegramObject):
     has_spoiler: bool | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class InputMediaSticker(TelegramObject):
     """Represents a sticker file to be sent.
 
@@ -559,7 +559,7 @@ class InputMediaSticker(TelegramObject):
     emoji: str | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class InputMediaVenue(TelegramObject):
     """Represents a venue to be sent.
 
@@ -587,7 +587,7 @@ class InputMediaVenue(TelegramObject):
     google_place_type: str | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class InputMediaVideo(TelegramObject):
     """Represents a video to be sent.
 
@@ -642,7 +642,7 @@ class InputMediaVideo(TelegramObject):
     has_spoiler: bool | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class InputMediaVoiceNote(TelegramObject):
     """Represents a voice message file to be sent.
 
@@ -668,7 +668,7 @@ class InputMediaVoiceNote(TelegramObject):
     duration: int | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class InputPaidMediaLivePhoto(TelegramObject):
     """The paid media to send is a live photo.
 
@@ -691,7 +691,7 @@ class InputPaidMediaLivePhoto(TelegramObject):
     photo: InputFile | str
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class InputPaidMediaPhoto(TelegramObject):
     """The paid media to send is a photo.
 
@@ -708,7 +708,7 @@ class InputPaidMediaPhoto(TelegramObject):
     media: InputFile | str
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class InputPaidMediaVideo(TelegramObject):
     """The paid media to send is a video.
 
@@ -749,7 +749,7 @@ class InputPaidMediaVideo(TelegramObject):
     supports_streaming: bool | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class InputProfilePhotoStatic(TelegramObject):
     """A static profile photo in the .JPG format.
 
@@ -765,7 +765,7 @@ class InputProfilePhotoStatic(TelegramObject):
     photo: InputFile | str
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class InputProfilePhotoAnimated(TelegramObject):
     """An animated profile photo in the MPEG4 format.
 
@@ -784,7 +784,7 @@ class InputProfilePhotoAnimated(TelegramObject):
     main_frame_timestamp: float | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class InputStoryContentPhoto(TelegramObject):
     """Describes a photo to post as a story.
 
@@ -801,7 +801,7 @@ class InputStoryContentPhoto(TelegramObject):
     photo: InputFile | str
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class InputStoryContentVideo(TelegramObject):
     """Describes a video to post as a story.
 
@@ -824,3 +824,40 @@ class InputStoryContentVideo(TelegramObject):
     duration: float | None = None
     cover_frame_timestamp: float | None = None
     is_animation: bool | None = None
+
+
+read_unset_fields_as_defaults(
+    ChatBoostSourceGiveaway,
+    ChatBoost,
+    ChatBoostUpdated,
+    ChatBoostRemoved,
+    ChatOwnerLeft,
+    ChatOwnerChanged,
+    UserChatBoosts,
+    BusinessBotRights,
+    BusinessConnection,
+    BusinessMessagesDeleted,
+    SentWebAppMessage,
+    SentGuestMessage,
+    PreparedInlineMessage,
+    PreparedKeyboardButton,
+    ResponseParameters,
+    InputMediaAnimation,
+    InputMediaAudio,
+    InputMediaDocument,
+    InputMediaLink,
+    InputMediaLivePhoto,
+    InputMediaLocation,
+    InputMediaPhoto,
+    InputMediaSticker,
+    InputMediaVenue,
+    InputMediaVideo,
+    InputMediaVoiceNote,
+    InputPaidMediaLivePhoto,
+    InputPaidMediaPhoto,
+    InputPaidMediaVideo,
+    InputProfilePhotoStatic,
+    InputProfilePhotoAnimated,
+    InputStoryContentPhoto,
+    InputStoryContentVideo,
+)

@@ -19,6 +19,19 @@ class TelegramObject(ValueObject):
     __slots__ = ()
 
 
+def read_unset_fields_as_defaults(*classes: type) -> None:
+    """Put each field's default on its class, for instances built by decoders.
+
+    attrs removes these class attributes; decoded instances store only the
+    fields the JSON had (see ``telebridge.core._build``), and an absent one
+    must then read as its default rather than raise AttributeError.
+    """
+    for cls in classes:
+        for field in attrs.fields(cls):
+            if field.default is not attrs.NOTHING:
+                setattr(cls, field.name, field.default)
+
+
 @attrs.frozen(kw_only=True, eq=False, repr=False)
 class UnknownVariant(TelegramObject):
     """A variant of a union type that this release does not know, kept as raw data.

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from telebridge.types._base import TelegramObject
+from telebridge.types._base import TelegramObject, read_unset_fields_as_defaults
 
 if TYPE_CHECKING:
     from telebridge.types._available_types_1 import Animation, MessageEntity, PhotoSize, User
@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 __all__ = ["CallbackGame", "Game", "GameHighScore"]
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class Game(TelegramObject):
     """This object represents a game. Use BotFather to create and edit games, their short names
     will act as unique identifiers.
@@ -43,12 +43,12 @@ class Game(TelegramObject):
     animation: Animation | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class CallbackGame(TelegramObject):
     """A placeholder, currently holds no information. Use BotFather to set up your game."""
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class GameHighScore(TelegramObject):
     """This object represents one row of the high scores table for a game.
 
@@ -61,3 +61,6 @@ class GameHighScore(TelegramObject):
     position: int
     user: User
     score: int
+
+
+read_unset_fields_as_defaults(Game, CallbackGame, GameHighScore)

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from telebridge.types._base import TelegramObject
+from telebridge.types._base import TelegramObject, read_unset_fields_as_defaults
 
 if TYPE_CHECKING:
     from telebridge.types._available_types_1 import (
@@ -37,7 +37,7 @@ if TYPE_CHECKING:
 __all__ = ["Update", "WebhookInfo"]
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class Update(TelegramObject):
     """This object represents an incoming update.
 
@@ -135,7 +135,7 @@ class Update(TelegramObject):
     subscription: BotSubscriptionUpdated | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class WebhookInfo(TelegramObject):
     """Describes the current status of a webhook.
 
@@ -166,3 +166,6 @@ class WebhookInfo(TelegramObject):
     last_synchronization_error_date: int | None = None
     max_connections: int | None = None
     allowed_updates: list[str] | None = None
+
+
+read_unset_fields_as_defaults(Update, WebhookInfo)

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 import attrs
 
 from telebridge.core._encode import API_NAME
-from telebridge.types._base import TelegramObject
+from telebridge.types._base import TelegramObject, read_unset_fields_as_defaults
 
 if TYPE_CHECKING:
     from telebridge.types._available_types_1 import Location, MessageEntity, User
@@ -56,7 +56,7 @@ __all__ = [
 ]
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class InlineQuery(TelegramObject):
     """This object represents an incoming inline query. When the user sends an empty query, your
     bot could return some default or trending results.
@@ -82,7 +82,7 @@ class InlineQuery(TelegramObject):
     location: Location | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class InlineQueryResultsButton(TelegramObject):
     """This object represents a button to be shown above inline query results. You must use
     exactly one of the optional fields.
@@ -108,7 +108,7 @@ class InlineQueryResultsButton(TelegramObject):
     start_parameter: str | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class InlineQueryResultArticle(TelegramObject):
     """Represents a link to an article or web page.
 
@@ -137,7 +137,7 @@ class InlineQueryResultArticle(TelegramObject):
     thumbnail_height: int | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class InlineQueryResultPhoto(TelegramObject):
     """Represents a link to a photo. By default, this photo will be sent by the user with
     optional caption. Alternatively, you can use input_message_content to send a message with
@@ -181,7 +181,7 @@ class InlineQueryResultPhoto(TelegramObject):
     input_message_content: InputMessageContent | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class InlineQueryResultGif(TelegramObject):
     """Represents a link to an animated GIF file. By default, this animated GIF file will be
     sent by the user with optional caption. Alternatively, you can use input_message_content
@@ -228,7 +228,7 @@ class InlineQueryResultGif(TelegramObject):
     input_message_content: InputMessageContent | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class InlineQueryResultMpeg4Gif(TelegramObject):
     """Represents a link to a video animation (H.264/MPEG-4 AVC video without sound). By
     default, this animated MPEG-4 file will be sent by the user with optional caption.
@@ -276,7 +276,7 @@ class InlineQueryResultMpeg4Gif(TelegramObject):
     input_message_content: InputMessageContent | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class InlineQueryResultVideo(TelegramObject):
     """Represents a link to a page containing an embedded video player or a video file. By
     default, this video file will be sent by the user with an optional caption.
@@ -326,7 +326,7 @@ class InlineQueryResultVideo(TelegramObject):
     input_message_content: InputMessageContent | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class InlineQueryResultAudio(TelegramObject):
     """Represents a link to an MP3 audio file. By default, this audio file will be sent by the
     user. Alternatively, you can use input_message_content to send a message with the
@@ -361,7 +361,7 @@ class InlineQueryResultAudio(TelegramObject):
     input_message_content: InputMessageContent | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class InlineQueryResultVoice(TelegramObject):
     """Represents a link to a voice recording in an .OGG container encoded with OPUS. By
     default, this voice recording will be sent by the user. Alternatively, you can use
@@ -396,7 +396,7 @@ class InlineQueryResultVoice(TelegramObject):
     input_message_content: InputMessageContent | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class InlineQueryResultDocument(TelegramObject):
     """Represents a link to a file. By default, this file will be sent by the user with an
     optional caption. Alternatively, you can use input_message_content to send a message with
@@ -440,7 +440,7 @@ class InlineQueryResultDocument(TelegramObject):
     thumbnail_height: int | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class InlineQueryResultLocation(TelegramObject):
     """Represents a location on a map. By default, the location will be sent by the user.
     Alternatively, you can use input_message_content to send a message with the specified
@@ -484,7 +484,7 @@ class InlineQueryResultLocation(TelegramObject):
     thumbnail_height: int | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class InlineQueryResultVenue(TelegramObject):
     """Represents a venue. By default, the venue will be sent by the user. Alternatively, you
     can use input_message_content to send a message with the specified content instead of the
@@ -526,7 +526,7 @@ class InlineQueryResultVenue(TelegramObject):
     thumbnail_height: int | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class InlineQueryResultContact(TelegramObject):
     """Represents a contact with a phone number. By default, this contact will be sent by the
     user. Alternatively, you can use input_message_content to send a message with the
@@ -559,7 +559,7 @@ class InlineQueryResultContact(TelegramObject):
     thumbnail_height: int | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class InlineQueryResultGame(TelegramObject):
     """Represents a Game.
 
@@ -576,7 +576,7 @@ class InlineQueryResultGame(TelegramObject):
     reply_markup: InlineKeyboardMarkup | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class InlineQueryResultCachedPhoto(TelegramObject):
     """Represents a link to a photo stored on the Telegram servers. By default, this photo will
     be sent by the user with an optional caption. Alternatively, you can use
@@ -613,7 +613,7 @@ class InlineQueryResultCachedPhoto(TelegramObject):
     input_message_content: InputMessageContent | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class InlineQueryResultCachedGif(TelegramObject):
     """Represents a link to an animated GIF file stored on the Telegram servers. By default,
     this animated GIF file will be sent by the user with an optional caption. Alternatively,
@@ -650,7 +650,7 @@ class InlineQueryResultCachedGif(TelegramObject):
     input_message_content: InputMessageContent | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class InlineQueryResultCachedMpeg4Gif(TelegramObject):
     """Represents a link to a video animation (H.264/MPEG-4 AVC video without sound) stored on
     the Telegram servers. By default, this animated MPEG-4 file will be sent by the user with
@@ -687,7 +687,7 @@ class InlineQueryResultCachedMpeg4Gif(TelegramObject):
     input_message_content: InputMessageContent | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class InlineQueryResultCachedSticker(TelegramObject):
     """Represents a link to a sticker stored on the Telegram servers. By default, this sticker
     will be sent by the user. Alternatively, you can use input_message_content to send a
@@ -708,7 +708,7 @@ class InlineQueryResultCachedSticker(TelegramObject):
     input_message_content: InputMessageContent | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class InlineQueryResultCachedDocument(TelegramObject):
     """Represents a link to a file stored on the Telegram servers. By default, this file will be
     sent by the user with an optional caption. Alternatively, you can use
@@ -742,7 +742,7 @@ class InlineQueryResultCachedDocument(TelegramObject):
     input_message_content: InputMessageContent | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class InlineQueryResultCachedVideo(TelegramObject):
     """Represents a link to a video file stored on the Telegram servers. By default, this video
     file will be sent by the user with an optional caption. Alternatively, you can use
@@ -779,7 +779,7 @@ class InlineQueryResultCachedVideo(TelegramObject):
     input_message_content: InputMessageContent | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class InlineQueryResultCachedVoice(TelegramObject):
     """Represents a link to a voice message stored on the Telegram servers. By default, this
     voice message will be sent by the user. Alternatively, you can use input_message_content
@@ -811,7 +811,7 @@ class InlineQueryResultCachedVoice(TelegramObject):
     input_message_content: InputMessageContent | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class InlineQueryResultCachedAudio(TelegramObject):
     """Represents a link to an MP3 audio file stored on the Telegram servers. By default, this
     audio file will be sent by the user. Alternatively, you can use input_message_content to
@@ -840,7 +840,7 @@ class InlineQueryResultCachedAudio(TelegramObject):
     input_message_content: InputMessageContent | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class InputTextMessageContent(TelegramObject):
     """Represents the content of a text message to be sent as the result of an inline query.
 
@@ -859,7 +859,7 @@ class InputTextMessageContent(TelegramObject):
     link_preview_options: LinkPreviewOptions | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class InputRichMessageContent(TelegramObject):
     """Represents the content of a rich message to be sent as the result of an inline query.
 
@@ -870,7 +870,7 @@ class InputRichMessageContent(TelegramObject):
     rich_message: InputRichMessage
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class InputLocationMessageContent(TelegramObject):
     """Represents the content of a location message to be sent as the result of an inline query.
 
@@ -896,7 +896,7 @@ class InputLocationMessageContent(TelegramObject):
     proximity_alert_radius: int | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class InputVenueMessageContent(TelegramObject):
     """Represents the content of a venue message to be sent as the result of an inline query.
 
@@ -922,7 +922,7 @@ class InputVenueMessageContent(TelegramObject):
     google_place_type: str | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class InputContactMessageContent(TelegramObject):
     """Represents the content of a contact message to be sent as the result of an inline query.
 
@@ -939,7 +939,7 @@ class InputContactMessageContent(TelegramObject):
     vcard: str | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class InputInvoiceMessageContent(TelegramObject):
     """Represents the content of an invoice message to be sent as the result of an inline query.
 
@@ -1010,7 +1010,7 @@ class InputInvoiceMessageContent(TelegramObject):
     is_flexible: bool | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class ChosenInlineResult(TelegramObject):
     """Represents a result of an inline query that was chosen by the user and sent to their chat
     partner.
@@ -1033,3 +1033,36 @@ class ChosenInlineResult(TelegramObject):
     location: Location | None = None
     inline_message_id: str | None = None
     query: str
+
+
+read_unset_fields_as_defaults(
+    InlineQuery,
+    InlineQueryResultsButton,
+    InlineQueryResultArticle,
+    InlineQueryResultPhoto,
+    InlineQueryResultGif,
+    InlineQueryResultMpeg4Gif,
+    InlineQueryResultVideo,
+    InlineQueryResultAudio,
+    InlineQueryResultVoice,
+    InlineQueryResultDocument,
+    InlineQueryResultLocation,
+    InlineQueryResultVenue,
+    InlineQueryResultContact,
+    InlineQueryResultGame,
+    InlineQueryResultCachedPhoto,
+    InlineQueryResultCachedGif,
+    InlineQueryResultCachedMpeg4Gif,
+    InlineQueryResultCachedSticker,
+    InlineQueryResultCachedDocument,
+    InlineQueryResultCachedVideo,
+    InlineQueryResultCachedVoice,
+    InlineQueryResultCachedAudio,
+    InputTextMessageContent,
+    InputRichMessageContent,
+    InputLocationMessageContent,
+    InputVenueMessageContent,
+    InputContactMessageContent,
+    InputInvoiceMessageContent,
+    ChosenInlineResult,
+)

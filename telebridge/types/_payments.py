@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 import attrs
 
 from telebridge.core._encode import API_NAME
-from telebridge.types._base import TelegramObject
+from telebridge.types._base import TelegramObject, read_unset_fields_as_defaults
 
 if TYPE_CHECKING:
     from telebridge.types._available_types_1 import Chat, User
@@ -44,7 +44,7 @@ __all__ = [
 ]
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class LabeledPrice(TelegramObject):
     """This object represents a portion of the price for goods or services.
 
@@ -60,7 +60,7 @@ class LabeledPrice(TelegramObject):
     amount: int
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class Invoice(TelegramObject):
     """This object contains basic information about an invoice.
 
@@ -83,7 +83,7 @@ class Invoice(TelegramObject):
     total_amount: int
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class ShippingAddress(TelegramObject):
     """This object represents a shipping address.
 
@@ -104,7 +104,7 @@ class ShippingAddress(TelegramObject):
     post_code: str
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class OrderInfo(TelegramObject):
     """This object represents information about an order.
 
@@ -121,7 +121,7 @@ class OrderInfo(TelegramObject):
     shipping_address: ShippingAddress | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class ShippingOption(TelegramObject):
     """This object represents one shipping option.
 
@@ -136,7 +136,7 @@ class ShippingOption(TelegramObject):
     prices: list[LabeledPrice]
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class SuccessfulPayment(TelegramObject):
     """This object contains basic information about a successful payment. Note that if the buyer
     initiates a chargeback with the relevant payment provider following this transaction, the
@@ -171,7 +171,7 @@ class SuccessfulPayment(TelegramObject):
     provider_payment_charge_id: str
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class RefundedPayment(TelegramObject):
     """This object contains basic information about a refunded payment.
 
@@ -194,7 +194,7 @@ class RefundedPayment(TelegramObject):
     provider_payment_charge_id: str | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class ShippingQuery(TelegramObject):
     """This object contains information about an incoming shipping query.
 
@@ -211,7 +211,7 @@ class ShippingQuery(TelegramObject):
     shipping_address: ShippingAddress
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class PreCheckoutQuery(TelegramObject):
     """This object contains information about an incoming pre-checkout query.
 
@@ -237,7 +237,7 @@ class PreCheckoutQuery(TelegramObject):
     order_info: OrderInfo | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class PaidMediaPurchased(TelegramObject):
     """This object contains information about a paid media purchase.
 
@@ -250,7 +250,7 @@ class PaidMediaPurchased(TelegramObject):
     paid_media_payload: str
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class RevenueWithdrawalStatePending(TelegramObject):
     """The withdrawal is in progress.
 
@@ -261,7 +261,7 @@ class RevenueWithdrawalStatePending(TelegramObject):
     type: str = "pending"
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class RevenueWithdrawalStateSucceeded(TelegramObject):
     """The withdrawal succeeded.
 
@@ -276,7 +276,7 @@ class RevenueWithdrawalStateSucceeded(TelegramObject):
     url: str
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class RevenueWithdrawalStateFailed(TelegramObject):
     """The withdrawal failed and the transaction was refunded.
 
@@ -287,7 +287,7 @@ class RevenueWithdrawalStateFailed(TelegramObject):
     type: str = "failed"
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class AffiliateInfo(TelegramObject):
     """Contains information about the affiliate that received a commission via this transaction.
 
@@ -311,7 +311,7 @@ class AffiliateInfo(TelegramObject):
     nanostar_amount: int | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class TransactionPartnerUser(TelegramObject):
     """Describes a transaction with a user.
 
@@ -351,7 +351,7 @@ class TransactionPartnerUser(TelegramObject):
     premium_subscription_duration: int | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class TransactionPartnerChat(TelegramObject):
     """Describes a transaction with a chat.
 
@@ -366,7 +366,7 @@ class TransactionPartnerChat(TelegramObject):
     gift: Gift | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class TransactionPartnerAffiliateProgram(TelegramObject):
     """Describes the affiliate program that issued the affiliate commission received via this
     transaction.
@@ -383,7 +383,7 @@ class TransactionPartnerAffiliateProgram(TelegramObject):
     commission_per_mille: int
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class TransactionPartnerFragment(TelegramObject):
     """Describes a withdrawal transaction with Fragment.
 
@@ -396,7 +396,7 @@ class TransactionPartnerFragment(TelegramObject):
     withdrawal_state: RevenueWithdrawalState | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class TransactionPartnerTelegramAds(TelegramObject):
     """Describes a withdrawal transaction to the Telegram Ads platform.
 
@@ -407,7 +407,7 @@ class TransactionPartnerTelegramAds(TelegramObject):
     type: str = "telegram_ads"
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class TransactionPartnerTelegramApi(TelegramObject):
     """Describes a transaction with payment for paid broadcasting.
 
@@ -421,7 +421,7 @@ class TransactionPartnerTelegramApi(TelegramObject):
     request_count: int
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class TransactionPartnerOther(TelegramObject):
     """Describes a transaction with an unknown source or recipient.
 
@@ -432,7 +432,7 @@ class TransactionPartnerOther(TelegramObject):
     type: str = "other"
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class StarTransaction(TelegramObject):
     """Describes a Telegram Star transaction. Note that if the buyer initiates a chargeback with
     the payment provider from whom they acquired Stars (e.g., Apple, Google) following this
@@ -462,7 +462,7 @@ class StarTransaction(TelegramObject):
     receiver: TransactionPartner | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class StarTransactions(TelegramObject):
     """Contains a list of Telegram Star transactions.
 
@@ -471,3 +471,30 @@ class StarTransactions(TelegramObject):
     """
 
     transactions: list[StarTransaction]
+
+
+read_unset_fields_as_defaults(
+    LabeledPrice,
+    Invoice,
+    ShippingAddress,
+    OrderInfo,
+    ShippingOption,
+    SuccessfulPayment,
+    RefundedPayment,
+    ShippingQuery,
+    PreCheckoutQuery,
+    PaidMediaPurchased,
+    RevenueWithdrawalStatePending,
+    RevenueWithdrawalStateSucceeded,
+    RevenueWithdrawalStateFailed,
+    AffiliateInfo,
+    TransactionPartnerUser,
+    TransactionPartnerChat,
+    TransactionPartnerAffiliateProgram,
+    TransactionPartnerFragment,
+    TransactionPartnerTelegramAds,
+    TransactionPartnerTelegramApi,
+    TransactionPartnerOther,
+    StarTransaction,
+    StarTransactions,
+)

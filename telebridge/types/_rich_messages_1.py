@@ -9,7 +9,11 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from telebridge.types._base import TelegramObject, UnknownVariant
+from telebridge.types._base import (
+    TelegramObject,
+    UnknownVariant,
+    read_unset_fields_as_defaults,
+)
 
 if TYPE_CHECKING:
     from telebridge.types._available_types_1 import (
@@ -94,7 +98,7 @@ __all__ = [
 ]
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class RichMessage(TelegramObject):
     """Rich formatted message.
 
@@ -107,7 +111,7 @@ class RichMessage(TelegramObject):
     is_rtl: bool | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class InputRichMessage(TelegramObject):
     """Describes a rich message to be sent. Exactly one of the fields html or markdown must be
     used.
@@ -134,7 +138,7 @@ class InputRichMessage(TelegramObject):
     skip_entity_detection: bool | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class InputRichMessageMedia(TelegramObject):
     """Describes a media element embedded in an outgoing rich message.
 
@@ -156,7 +160,7 @@ class InputRichMessageMedia(TelegramObject):
     )
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class RichTextBold(TelegramObject):
     """A bold text.
 
@@ -169,7 +173,7 @@ class RichTextBold(TelegramObject):
     text: RichText
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class RichTextItalic(TelegramObject):
     """An italicized text.
 
@@ -182,7 +186,7 @@ class RichTextItalic(TelegramObject):
     text: RichText
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class RichTextUnderline(TelegramObject):
     """An underlined text.
 
@@ -195,7 +199,7 @@ class RichTextUnderline(TelegramObject):
     text: RichText
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class RichTextStrikethrough(TelegramObject):
     """A strikethrough text.
 
@@ -208,7 +212,7 @@ class RichTextStrikethrough(TelegramObject):
     text: RichText
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class RichTextSpoiler(TelegramObject):
     """A text covered by a spoiler.
 
@@ -221,7 +225,7 @@ class RichTextSpoiler(TelegramObject):
     text: RichText
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class RichTextDateTime(TelegramObject):
     """Formatted date and time.
 
@@ -239,7 +243,7 @@ class RichTextDateTime(TelegramObject):
     date_time_format: str
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class RichTextTextMention(TelegramObject):
     """A mention of a Telegram user by their identifier.
 
@@ -254,7 +258,7 @@ class RichTextTextMention(TelegramObject):
     user: User
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class RichTextSubscript(TelegramObject):
     """A subscript text.
 
@@ -267,7 +271,7 @@ class RichTextSubscript(TelegramObject):
     text: RichText
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class RichTextSuperscript(TelegramObject):
     """A superscript text.
 
@@ -280,7 +284,7 @@ class RichTextSuperscript(TelegramObject):
     text: RichText
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class RichTextMarked(TelegramObject):
     """A marked text.
 
@@ -293,7 +297,7 @@ class RichTextMarked(TelegramObject):
     text: RichText
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class RichTextCode(TelegramObject):
     """A monowidth text.
 
@@ -306,7 +310,7 @@ class RichTextCode(TelegramObject):
     text: RichText
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class RichTextCustomEmoji(TelegramObject):
     """A custom emoji.
 
@@ -322,7 +326,7 @@ class RichTextCustomEmoji(TelegramObject):
     alternative_text: str
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class RichTextMathematicalExpression(TelegramObject):
     """A mathematical expression.
 
@@ -335,7 +339,7 @@ class RichTextMathematicalExpression(TelegramObject):
     expression: str
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class RichTextUrl(TelegramObject):
     """A text with a link.
 
@@ -350,7 +354,7 @@ class RichTextUrl(TelegramObject):
     url: str
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class RichTextEmailAddress(TelegramObject):
     """A text with an email address.
 
@@ -365,7 +369,7 @@ class RichTextEmailAddress(TelegramObject):
     email_address: str
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class RichTextPhoneNumber(TelegramObject):
     """A text with a phone number.
 
@@ -380,7 +384,7 @@ class RichTextPhoneNumber(TelegramObject):
     phone_number: str
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class RichTextBankCardNumber(TelegramObject):
     """A text with a bank card number.
 
@@ -395,7 +399,7 @@ class RichTextBankCardNumber(TelegramObject):
     bank_card_number: str
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class RichTextMention(TelegramObject):
     """A mention by a username.
 
@@ -410,7 +414,7 @@ class RichTextMention(TelegramObject):
     username: str
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class RichTextHashtag(TelegramObject):
     """A hashtag.
 
@@ -425,7 +429,7 @@ class RichTextHashtag(TelegramObject):
     hashtag: str
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class RichTextCashtag(TelegramObject):
     """A cashtag.
 
@@ -440,7 +444,7 @@ class RichTextCashtag(TelegramObject):
     cashtag: str
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class RichTextBotCommand(TelegramObject):
     """A bot command.
 
@@ -455,7 +459,7 @@ class RichTextBotCommand(TelegramObject):
     bot_command: str
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class RichTextAnchor(TelegramObject):
     """An anchor.
 
@@ -468,7 +472,7 @@ class RichTextAnchor(TelegramObject):
     name: str
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class RichTextAnchorLink(TelegramObject):
     """A link to an anchor.
 
@@ -484,7 +488,7 @@ class RichTextAnchorLink(TelegramObject):
     anchor_name: str
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class RichTextReference(TelegramObject):
     """A reference.
 
@@ -499,7 +503,7 @@ class RichTextReference(TelegramObject):
     name: str
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class RichTextReferenceLink(TelegramObject):
     """A link to a reference.
 
@@ -514,7 +518,7 @@ class RichTextReferenceLink(TelegramObject):
     reference_name: str
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class RichBlockCaption(TelegramObject):
     """Caption of a rich formatted block.
 
@@ -527,7 +531,7 @@ class RichBlockCaption(TelegramObject):
     credit: RichText | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class RichBlockTableCell(TelegramObject):
     """Cell in a table.
 
@@ -550,7 +554,7 @@ class RichBlockTableCell(TelegramObject):
     valign: str
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class RichBlockListItem(TelegramObject):
     """An item of a list.
 
@@ -573,7 +577,7 @@ class RichBlockListItem(TelegramObject):
     type: str = "one"
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class RichBlockParagraph(TelegramObject):
     """A text paragraph, corresponding to the HTML tag <p>.
 
@@ -586,7 +590,7 @@ class RichBlockParagraph(TelegramObject):
     text: RichText
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class RichBlockSectionHeading(TelegramObject):
     """A section heading, corresponding to the HTML tags <h1>, <h2>, <h3>, <h4>, <h5>, or <h6>.
 
@@ -601,7 +605,7 @@ class RichBlockSectionHeading(TelegramObject):
     size: int
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class RichBlockPreformatted(TelegramObject):
     """A preformatted text block, corresponding to the nested HTML tags <pre> and <code>.
 
@@ -616,7 +620,7 @@ class RichBlockPreformatted(TelegramObject):
     language: str | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class RichBlockFooter(TelegramObject):
     """A footer, corresponding to the HTML tag <footer>.
 
@@ -629,7 +633,7 @@ class RichBlockFooter(TelegramObject):
     text: RichText
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class RichBlockDivider(TelegramObject):
     """A divider, corresponding to the HTML tag <hr/>.
 
@@ -640,7 +644,7 @@ class RichBlockDivider(TelegramObject):
     type: str = "divider"
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class RichBlockMathematicalExpression(TelegramObject):
     """A block with a mathematical expression in LaTeX format, corresponding to the custom HTML
     tag <tg-math-block>.
@@ -654,7 +658,7 @@ class RichBlockMathematicalExpression(TelegramObject):
     expression: str
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class RichBlockAnchor(TelegramObject):
     """A block with an anchor, corresponding to the HTML tag <a> with the attribute name.
 
@@ -667,7 +671,7 @@ class RichBlockAnchor(TelegramObject):
     name: str
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class RichBlockList(TelegramObject):
     """A list of blocks, corresponding to the HTML tag <ul> or <ol> with multiple nested tags
     <li>.
@@ -681,7 +685,7 @@ class RichBlockList(TelegramObject):
     items: list[RichBlockListItem]
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class RichBlockBlockQuotation(TelegramObject):
     """A block quotation, corresponding to the HTML tag <blockquote>.
 
@@ -696,7 +700,7 @@ class RichBlockBlockQuotation(TelegramObject):
     credit: RichText | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class RichBlockPullQuotation(TelegramObject):
     """A quotation with centered text, loosely corresponding to the HTML tag <aside>.
 
@@ -711,7 +715,7 @@ class RichBlockPullQuotation(TelegramObject):
     credit: RichText | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class RichBlockCollage(TelegramObject):
     """A collage, corresponding to the custom HTML tag <tg-collage>.
 
@@ -726,7 +730,7 @@ class RichBlockCollage(TelegramObject):
     caption: RichBlockCaption | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class RichBlockSlideshow(TelegramObject):
     """A slideshow, corresponding to the custom HTML tag <tg-slideshow>.
 
@@ -741,7 +745,7 @@ class RichBlockSlideshow(TelegramObject):
     caption: RichBlockCaption | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class RichBlockTable(TelegramObject):
     """A table, corresponding to the HTML tag <table>.
 
@@ -760,7 +764,7 @@ class RichBlockTable(TelegramObject):
     caption: RichText | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class RichBlockDetails(TelegramObject):
     """An expandable block for details disclosure, corresponding to the HTML tag <details>.
 
@@ -777,7 +781,7 @@ class RichBlockDetails(TelegramObject):
     is_open: bool | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class RichBlockMap(TelegramObject):
     """A block with a map, corresponding to the custom HTML tag <tg-map>.
 
@@ -798,7 +802,7 @@ class RichBlockMap(TelegramObject):
     caption: RichBlockCaption | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class RichBlockAnimation(TelegramObject):
     """A block with an animation, corresponding to the HTML tag <video>.
 
@@ -815,7 +819,7 @@ class RichBlockAnimation(TelegramObject):
     caption: RichBlockCaption | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class RichBlockAudio(TelegramObject):
     """A block with a music file, corresponding to the HTML tag <audio>.
 
@@ -830,7 +834,7 @@ class RichBlockAudio(TelegramObject):
     caption: RichBlockCaption | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class RichBlockPhoto(TelegramObject):
     """A block with a photo, corresponding to the HTML tag <img>.
 
@@ -847,7 +851,7 @@ class RichBlockPhoto(TelegramObject):
     caption: RichBlockCaption | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class RichBlockVideo(TelegramObject):
     """A block with a video, corresponding to the HTML tag <video>.
 
@@ -864,7 +868,7 @@ class RichBlockVideo(TelegramObject):
     caption: RichBlockCaption | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class RichBlockVoiceNote(TelegramObject):
     """A block with a voice note, corresponding to the HTML tag <audio>.
 
@@ -879,7 +883,7 @@ class RichBlockVoiceNote(TelegramObject):
     caption: RichBlockCaption | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class RichBlockThinking(TelegramObject):
     """A block with a "Thinking..." placeholder, corresponding to the custom HTML tag
     <tg-thinking>. The block may be used only in sendRichMessageDraft, therefore it can't be
@@ -896,7 +900,7 @@ class RichBlockThinking(TelegramObject):
     text: RichText
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class InputRichBlockListItem(TelegramObject):
     """An item of a list to be sent.
 
@@ -917,7 +921,7 @@ class InputRichBlockListItem(TelegramObject):
     type: str = "one"
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class InputRichBlockParagraph(TelegramObject):
     """A text paragraph, corresponding to the HTML tag <p>.
 
@@ -930,7 +934,7 @@ class InputRichBlockParagraph(TelegramObject):
     text: RichText
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class InputRichBlockSectionHeading(TelegramObject):
     """A section heading, corresponding to the HTML tags <h1>, <h2>, <h3>, <h4>, <h5>, or <h6>.
 
@@ -945,7 +949,7 @@ class InputRichBlockSectionHeading(TelegramObject):
     size: int
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class InputRichBlockPreformatted(TelegramObject):
     """A preformatted text block, corresponding to the nested HTML tags <pre> and <code>.
 
@@ -960,7 +964,7 @@ class InputRichBlockPreformatted(TelegramObject):
     language: str | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class InputRichBlockFooter(TelegramObject):
     """A footer, corresponding to the HTML tag <footer>.
 
@@ -973,7 +977,7 @@ class InputRichBlockFooter(TelegramObject):
     text: RichText
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class InputRichBlockDivider(TelegramObject):
     """A divider, corresponding to the HTML tag <hr/>.
 
@@ -984,7 +988,7 @@ class InputRichBlockDivider(TelegramObject):
     type: str = "divider"
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class InputRichBlockMathematicalExpression(TelegramObject):
     """A block with a mathematical expression in LaTeX format, corresponding to the custom HTML
     tag <tg-math-block>.
@@ -998,7 +1002,7 @@ class InputRichBlockMathematicalExpression(TelegramObject):
     expression: str
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class InputRichBlockAnchor(TelegramObject):
     """A block with an anchor, corresponding to the HTML tag <a> with the attribute name.
 
@@ -1009,3 +1013,67 @@ class InputRichBlockAnchor(TelegramObject):
 
     type: str = "anchor"
     name: str
+
+
+read_unset_fields_as_defaults(
+    RichMessage,
+    InputRichMessage,
+    InputRichMessageMedia,
+    RichTextBold,
+    RichTextItalic,
+    RichTextUnderline,
+    RichTextStrikethrough,
+    RichTextSpoiler,
+    RichTextDateTime,
+    RichTextTextMention,
+    RichTextSubscript,
+    RichTextSuperscript,
+    RichTextMarked,
+    RichTextCode,
+    RichTextCustomEmoji,
+    RichTextMathematicalExpression,
+    RichTextUrl,
+    RichTextEmailAddress,
+    RichTextPhoneNumber,
+    RichTextBankCardNumber,
+    RichTextMention,
+    RichTextHashtag,
+    RichTextCashtag,
+    RichTextBotCommand,
+    RichTextAnchor,
+    RichTextAnchorLink,
+    RichTextReference,
+    RichTextReferenceLink,
+    RichBlockCaption,
+    RichBlockTableCell,
+    RichBlockListItem,
+    RichBlockParagraph,
+    RichBlockSectionHeading,
+    RichBlockPreformatted,
+    RichBlockFooter,
+    RichBlockDivider,
+    RichBlockMathematicalExpression,
+    RichBlockAnchor,
+    RichBlockList,
+    RichBlockBlockQuotation,
+    RichBlockPullQuotation,
+    RichBlockCollage,
+    RichBlockSlideshow,
+    RichBlockTable,
+    RichBlockDetails,
+    RichBlockMap,
+    RichBlockAnimation,
+    RichBlockAudio,
+    RichBlockPhoto,
+    RichBlockVideo,
+    RichBlockVoiceNote,
+    RichBlockThinking,
+    InputRichBlockListItem,
+    InputRichBlockParagraph,
+    InputRichBlockSectionHeading,
+    InputRichBlockPreformatted,
+    InputRichBlockFooter,
+    InputRichBlockDivider,
+    InputRichBlockMathematicalExpression,
+    InputRichBlockAnchor,
+)

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from telebridge.types._base import TelegramObject
+from telebridge.types._base import TelegramObject, read_unset_fields_as_defaults
 
 if TYPE_CHECKING:
     from telebridge.types._available_types_1 import Location
@@ -45,7 +45,7 @@ __all__ = [
 ]
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class InputRichBlockList(TelegramObject):
     """A list of blocks, corresponding to the HTML tag <ul> or <ol> with multiple nested tags
     <li>.
@@ -59,7 +59,7 @@ class InputRichBlockList(TelegramObject):
     items: list[InputRichBlockListItem]
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class InputRichBlockBlockQuotation(TelegramObject):
     """A block quotation, corresponding to the HTML tag <blockquote>.
 
@@ -74,7 +74,7 @@ class InputRichBlockBlockQuotation(TelegramObject):
     credit: RichText | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class InputRichBlockPullQuotation(TelegramObject):
     """A quotation with centered text, loosely corresponding to the HTML tag <aside>.
 
@@ -89,7 +89,7 @@ class InputRichBlockPullQuotation(TelegramObject):
     credit: RichText | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class InputRichBlockCollage(TelegramObject):
     """A collage, corresponding to the custom HTML tag <tg-collage>.
 
@@ -104,7 +104,7 @@ class InputRichBlockCollage(TelegramObject):
     caption: RichBlockCaption | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class InputRichBlockSlideshow(TelegramObject):
     """A slideshow, corresponding to the custom HTML tag <tg-slideshow>.
 
@@ -119,7 +119,7 @@ class InputRichBlockSlideshow(TelegramObject):
     caption: RichBlockCaption | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class InputRichBlockTable(TelegramObject):
     """A table, corresponding to the HTML tag <table>.
 
@@ -138,7 +138,7 @@ class InputRichBlockTable(TelegramObject):
     caption: RichText | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class InputRichBlockDetails(TelegramObject):
     """An expandable block for details disclosure, corresponding to the HTML tag <details>.
 
@@ -155,7 +155,7 @@ class InputRichBlockDetails(TelegramObject):
     is_open: bool | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class InputRichBlockMap(TelegramObject):
     """A block with a map, corresponding to the custom HTML tag <tg-map>. The map's width and
     height must not exceed 10000 in total. The width and height ratio must be at most 20.
@@ -177,7 +177,7 @@ class InputRichBlockMap(TelegramObject):
     caption: RichBlockCaption | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class InputRichBlockAnimation(TelegramObject):
     """A block with an animation, corresponding to the HTML tag <video>.
 
@@ -192,7 +192,7 @@ class InputRichBlockAnimation(TelegramObject):
     caption: RichBlockCaption | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class InputRichBlockAudio(TelegramObject):
     """A block with a music file, corresponding to the HTML tag <audio>.
 
@@ -207,7 +207,7 @@ class InputRichBlockAudio(TelegramObject):
     caption: RichBlockCaption | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class InputRichBlockPhoto(TelegramObject):
     """A block with a photo, corresponding to the HTML tag <img>.
 
@@ -222,7 +222,7 @@ class InputRichBlockPhoto(TelegramObject):
     caption: RichBlockCaption | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class InputRichBlockVideo(TelegramObject):
     """A block with a video, corresponding to the HTML tag <video>.
 
@@ -237,7 +237,7 @@ class InputRichBlockVideo(TelegramObject):
     caption: RichBlockCaption | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class InputRichBlockVoiceNote(TelegramObject):
     """A block with a voice note, corresponding to the HTML tag <audio>.
 
@@ -252,7 +252,7 @@ class InputRichBlockVoiceNote(TelegramObject):
     caption: RichBlockCaption | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class InputRichBlockThinking(TelegramObject):
     """A block with a 'Thinking…' placeholder, corresponding to the custom HTML tag
     <tg-thinking>. The block may be used only in sendRichMessageDraft, therefore it can't be
@@ -267,3 +267,21 @@ class InputRichBlockThinking(TelegramObject):
 
     type: str = "thinking"
     text: RichText
+
+
+read_unset_fields_as_defaults(
+    InputRichBlockList,
+    InputRichBlockBlockQuotation,
+    InputRichBlockPullQuotation,
+    InputRichBlockCollage,
+    InputRichBlockSlideshow,
+    InputRichBlockTable,
+    InputRichBlockDetails,
+    InputRichBlockMap,
+    InputRichBlockAnimation,
+    InputRichBlockAudio,
+    InputRichBlockPhoto,
+    InputRichBlockVideo,
+    InputRichBlockVoiceNote,
+    InputRichBlockThinking,
+)

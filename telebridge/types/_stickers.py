@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from telebridge.types._base import TelegramObject
+from telebridge.types._base import TelegramObject, read_unset_fields_as_defaults
 
 if TYPE_CHECKING:
     from telebridge.core._files import InputFile
@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 __all__ = ["InputSticker", "MaskPosition", "Sticker", "StickerSet"]
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class Sticker(TelegramObject):
     """This object represents a sticker.
 
@@ -64,7 +64,7 @@ class Sticker(TelegramObject):
     file_size: int | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class StickerSet(TelegramObject):
     """This object represents a sticker set.
 
@@ -84,7 +84,7 @@ class StickerSet(TelegramObject):
     thumbnail: PhotoSize | None = None
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class MaskPosition(TelegramObject):
     """This object describes the position on faces where a mask should be placed by default.
 
@@ -105,7 +105,7 @@ class MaskPosition(TelegramObject):
     scale: float
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class InputSticker(TelegramObject):
     """This object describes a sticker to be added to a sticker set.
 
@@ -130,3 +130,6 @@ class InputSticker(TelegramObject):
     emoji_list: list[str]
     mask_position: MaskPosition | None = None
     keywords: list[str] | None = None
+
+
+read_unset_fields_as_defaults(Sticker, StickerSet, MaskPosition, InputSticker)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import attrs
 
-from telebridge.types._base import TelegramObject
+from telebridge.types._base import TelegramObject, read_unset_fields_as_defaults
 
 __all__ = [
     "EncryptedCredentials",
@@ -26,7 +26,7 @@ __all__ = [
 ]
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class PassportData(TelegramObject):
     """Describes Telegram Passport data shared with the bot by the user.
 
@@ -40,7 +40,7 @@ class PassportData(TelegramObject):
     credentials: EncryptedCredentials
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class PassportFile(TelegramObject):
     """This object represents a file uploaded to Telegram Passport. Currently all Telegram
     Passport files are in JPEG format when decrypted and don't exceed 10MB.
@@ -59,7 +59,7 @@ class PassportFile(TelegramObject):
     file_date: int
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class EncryptedPassportElement(TelegramObject):
     """Describes documents or other Telegram Passport elements shared with the bot by the user.
 
@@ -110,7 +110,7 @@ class EncryptedPassportElement(TelegramObject):
     hash: str
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class EncryptedCredentials(TelegramObject):
     """Describes data required for decrypting and authenticating EncryptedPassportElement. See
     the Telegram Passport Documentation for a complete description of the data decryption and
@@ -129,7 +129,7 @@ class EncryptedCredentials(TelegramObject):
     secret: str
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class PassportElementErrorDataField(TelegramObject):
     """Represents an issue in one of the data fields that was provided by the user. The error is
     considered resolved when the field's value changes.
@@ -151,7 +151,7 @@ class PassportElementErrorDataField(TelegramObject):
     message: str
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class PassportElementErrorFrontSide(TelegramObject):
     """Represents an issue with the front side of a document. The error is considered resolved
     when the file with the front side of the document changes.
@@ -170,7 +170,7 @@ class PassportElementErrorFrontSide(TelegramObject):
     message: str
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class PassportElementErrorReverseSide(TelegramObject):
     """Represents an issue with the reverse side of a document. The error is considered resolved
     when the file with reverse side of the document changes.
@@ -189,7 +189,7 @@ class PassportElementErrorReverseSide(TelegramObject):
     message: str
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class PassportElementErrorSelfie(TelegramObject):
     """Represents an issue with the selfie with a document. The error is considered resolved
     when the file with the selfie changes.
@@ -208,7 +208,7 @@ class PassportElementErrorSelfie(TelegramObject):
     message: str
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class PassportElementErrorFile(TelegramObject):
     """Represents an issue with a document scan. The error is considered resolved when the file
     with the document scan changes.
@@ -228,7 +228,7 @@ class PassportElementErrorFile(TelegramObject):
     message: str
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class PassportElementErrorFiles(TelegramObject):
     """Represents an issue with a list of scans. The error is considered resolved when the list
     of files containing the scans changes.
@@ -248,7 +248,7 @@ class PassportElementErrorFiles(TelegramObject):
     message: str
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class PassportElementErrorTranslationFile(TelegramObject):
     """Represents an issue with one of the files that constitute the translation of a document.
     The error is considered resolved when the file changes.
@@ -268,7 +268,7 @@ class PassportElementErrorTranslationFile(TelegramObject):
     message: str
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class PassportElementErrorTranslationFiles(TelegramObject):
     """Represents an issue with the translated version of a document. The error is considered
     resolved when a file with the document translation change.
@@ -288,7 +288,7 @@ class PassportElementErrorTranslationFiles(TelegramObject):
     message: str
 
 
-@attrs.frozen(kw_only=True, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
 class PassportElementErrorUnspecified(TelegramObject):
     """Represents an issue in an unspecified place. The error is considered resolved when new
     data is added.
@@ -304,3 +304,20 @@ class PassportElementErrorUnspecified(TelegramObject):
     type: str
     element_hash: str
     message: str
+
+
+read_unset_fields_as_defaults(
+    PassportData,
+    PassportFile,
+    EncryptedPassportElement,
+    EncryptedCredentials,
+    PassportElementErrorDataField,
+    PassportElementErrorFrontSide,
+    PassportElementErrorReverseSide,
+    PassportElementErrorSelfie,
+    PassportElementErrorFile,
+    PassportElementErrorFiles,
+    PassportElementErrorTranslationFile,
+    PassportElementErrorTranslationFiles,
+    PassportElementErrorUnspecified,
+)
