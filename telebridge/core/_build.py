@@ -31,12 +31,13 @@ def _build(
     required: frozenset[str],
 ) -> T:
     """Return a *cls* holding the known fields of *data*, decoding nested ones."""
-    fields = {key: value for key, value in data.items() if key in plain}
-    for key in nested.keys() & data.keys():
-        value = data[key]
-        if value is not None:
-            name, decode = nested[key]
-            fields[name] = decode(value)
+    fields = {}
+    spec_of = nested.get
+    for key, value in data.items():
+        if key in plain:
+            fields[key] = value
+        elif (spec := spec_of(key)) is not None and value is not None:
+            fields[spec[0]] = spec[1](value)
     if not required <= fields.keys():
         missing = ", ".join(sorted(required - fields.keys()))
         raise KeyError(f"{cls.__name__} without {missing}")
