@@ -5,6 +5,7 @@ core (``telebridge.core``) and each keeps one persistent, pooled httpx client.
 """
 
 from telebridge._async import AsyncBot
+from telebridge._polling import AsyncUpdateStream, UpdateStream
 from telebridge._sync import Bot
 from telebridge.core import (
     EmptyUpload,
@@ -15,6 +16,18 @@ from telebridge.core import (
     escape_html,
     escape_markdown_v2,
     utf16_length,
+)
+from telebridge.core._updates import Backoff
+from telebridge.core._webhook import (
+    SECRET_TOKEN_HEADER,
+    BodyNotJSON,
+    MissingSecretToken,
+    NotAnUpdate,
+    WebhookError,
+    WebhookPayloadError,
+    WebhookSecretError,
+    WrongSecretToken,
+    parse_webhook_update,
 )
 from telebridge.core.errors import (
     ApiError,
@@ -36,9 +49,13 @@ from telebridge.core.errors import (
 __version__ = "0.1.0"
 
 __all__ = [
+    "SECRET_TOKEN_HEADER",
     "ApiError",
     "AsyncBot",
+    "AsyncUpdateStream",
+    "Backoff",
     "BadRequest",
+    "BodyNotJSON",
     "Bot",
     "ChatMigrated",
     "Conflict",
@@ -49,46 +66,24 @@ __all__ = [
     "InvalidFileReference",
     "InvalidResponse",
     "InvalidToken",
+    "MissingSecretToken",
     "NetworkError",
+    "NotAnUpdate",
     "NotFound",
     "RetryAfter",
     "ServerError",
     "TelegramError",
     "TimedOut",
     "Unauthorized",
-    "__version__",
-    "entity_text",
-    "escape_html",
-    "escape_markdown_v2",
-    "utf16_length",
-]
-
-# Receiving updates: long polling and webhooks.
-from telebridge._polling import AsyncUpdateStream, UpdateStream
-from telebridge.core._updates import Backoff
-from telebridge.core._webhook import (
-    SECRET_TOKEN_HEADER,
-    BodyNotJSON,
-    MissingSecretToken,
-    NotAnUpdate,
-    WebhookError,
-    WebhookPayloadError,
-    WebhookSecretError,
-    WrongSecretToken,
-    parse_webhook_update,
-)
-
-__all__ += [
-    "SECRET_TOKEN_HEADER",
-    "AsyncUpdateStream",
-    "Backoff",
-    "BodyNotJSON",
-    "MissingSecretToken",
-    "NotAnUpdate",
     "UpdateStream",
     "WebhookError",
     "WebhookPayloadError",
     "WebhookSecretError",
     "WrongSecretToken",
+    "__version__",
+    "entity_text",
+    "escape_html",
+    "escape_markdown_v2",
     "parse_webhook_update",
+    "utf16_length",
 ]
