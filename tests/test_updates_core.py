@@ -274,7 +274,7 @@ def test_flood_control_waits_exactly_what_telegram_asked() -> None:
         (
             "Conflict: can't use getUpdates method while webhook is active; "
             "use deleteWebhook to delete the webhook first",
-            'bot.delete_webhook()',
+            "bot.delete_webhook()",
         ),
         (
             "Conflict: terminated by other getUpdates request; "
