@@ -19,13 +19,15 @@ import logging
 import time
 from collections.abc import Sequence
 from types import TracebackType
-from typing import Protocol, TypeVar
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from telebridge.core._method import TelegramMethod
 from telebridge.core._updates import Backoff, UpdatePoller
 from telebridge.core.errors import TelegramError
-from telebridge.core.methods import GetUpdates
-from telebridge.types import Update
+
+if TYPE_CHECKING:
+    from telebridge.core.methods import GetUpdates
+    from telebridge.types import Update
 
 __all__ = ["AsyncUpdateStream", "UpdateStream"]
 

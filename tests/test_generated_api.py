@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import inspect
 import json
+import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -329,3 +330,17 @@ def test_input_file_is_accepted_where_the_api_takes_one() -> None:
     with pytest.raises(TypeError, match="sendDocument: document must be an InputFile"):
         methods.SendDocument(chat_id=1, document=b"raw bytes")  # type: ignore[arg-type]
     assert methods.SendDocument(chat_id=1, document="BQACAgIAAx0").document == "BQACAgIAAx0"
+
+
+def test_import_telebridge_leaves_the_generated_classes_for_first_use() -> None:
+    # Building ~570 attrs classes costs ~100 ms: import must not pay it (see README).
+    probe = (
+        "import sys, telebridge; "
+        "print(sorted(m for m in sys.modules if m.startswith(('telebridge.types._a', "
+        "'telebridge.core.methods._', 'telebridge.core._decode'))))"
+    )
+    loaded = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    ).stdout.strip()
+
+    assert loaded == "[]"

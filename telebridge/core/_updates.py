@@ -15,9 +15,11 @@ from __future__ import annotations
 import random
 from collections import deque
 from collections.abc import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING
 
 import attrs
 
+from telebridge.core import methods
 from telebridge.core.errors import (
     Conflict,
     InvalidResponse,
@@ -27,8 +29,10 @@ from telebridge.core.errors import (
     TelegramError,
     Unauthorized,
 )
-from telebridge.core.methods import GetUpdates
-from telebridge.types import Update
+
+if TYPE_CHECKING:
+    from telebridge.core.methods import GetUpdates
+    from telebridge.types import Update
 
 __all__ = ["Backoff", "PollRetry", "UpdateCursor", "UpdatePoller"]
 
@@ -257,7 +261,7 @@ class UpdatePoller:
 
     def request(self) -> GetUpdates:
         """Describe the next poll; its offset confirms every finished update."""
-        return GetUpdates(
+        return methods.GetUpdates(
             offset=self._cursor.offset,
             limit=self._limit,
             timeout=self.timeout,
@@ -304,7 +308,7 @@ class UpdatePoller:
         if not self._cursor.unconfirmed:
             return None
         # limit=1: the answer is discarded, so ask for as little as possible.
-        return GetUpdates(offset=self._cursor.offset, limit=1, timeout=0)
+        return methods.GetUpdates(offset=self._cursor.offset, limit=1, timeout=0)
 
     def confirmed(self, request: GetUpdates) -> None:
         """Record that the server answered the confirming ``request``."""

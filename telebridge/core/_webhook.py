@@ -17,10 +17,10 @@ import hmac
 import json
 import re
 from collections.abc import Iterable, Mapping
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from telebridge.core._decode import decode_update
-from telebridge.types import Update
+if TYPE_CHECKING:
+    from telebridge.types import Update
 
 __all__ = [
     "SECRET_TOKEN_HEADER",
@@ -112,6 +112,9 @@ def parse_webhook_update(
     if not isinstance(update_id, int) or isinstance(update_id, bool):
         raise NotAnUpdate("the webhook body has no integer update_id")
     try:
+        # Imported here: the decoders load every generated type (see telebridge.types).
+        from telebridge.core._decode import decode_update
+
         return decode_update(data)
     except (KeyError, TypeError, ValueError, AttributeError, RecursionError) as exc:
         raise NotAnUpdate(
