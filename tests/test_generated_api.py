@@ -310,6 +310,16 @@ def test_method_objects_reject_wrong_types_before_any_io() -> None:
         methods.GetMe(surprise=1)  # type: ignore[call-arg]
 
 
+def test_file_fields_inside_input_media_are_checked_when_built() -> None:
+    with pytest.raises(InvalidFileReference, match="InputMediaPhoto: media"):
+        types.InputMediaPhoto(media="cat.jpg")
+    with pytest.raises(TypeError, match="InputMediaVideo: thumbnail"):
+        types.InputMediaVideo(media="AgAD", thumbnail=5)  # type: ignore[arg-type]
+
+    media = types.InputMediaPhoto(media="attach://cover")
+    assert media.media == "attach://cover"
+
+
 def test_method_objects_are_values() -> None:
     one = methods.SendMessage(chat_id=1, text="x")
 

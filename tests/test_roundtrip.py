@@ -84,6 +84,10 @@ def instances_of(cls: type, depth: int = 0) -> st.SearchStrategy[Any]:
             fields[field.name] = st.just(0)
         elif field.name == "date":
             fields[field.name] = st.integers(1, 2**31)  # a real message's date is positive
+        elif "InputFile" in str(field.type):
+            # Checked on construction: only a file_id-shaped string may stand for a file.
+            file_id = st.from_regex(r"[A-Za-z0-9_-]{1,12}", fullmatch=True)
+            fields[field.name] = file_id if field.default is attrs.NOTHING else st.none() | file_id
         elif field.default is None and depth >= MAX_DEPTH:
             fields[field.name] = st.none()
         else:

@@ -331,6 +331,11 @@ def emit_type(model: Model, entity: Entity) -> str:
         elif not item.required:
             annotation += " | None"
             options.append("default=None")
+        if field_is_file(entity, item):
+            # Checked when built: a file name passed as a str would reach Telegram.
+            options.append(
+                f"validator=check_input_file({'' if item.required else 'optional=True'})"
+            )
         if name != item.name:
             options.append(f'metadata={{API_NAME: "{item.name}"}}')
         if options == ["default=None"]:
@@ -371,6 +376,8 @@ def type_module(model: Model, module: str, entities: list[Entity]) -> str:
     out += ["import attrs", ""]
     if uses_api_name:
         out.append("from telebridge.core._encode import API_NAME")
+    if any(field_is_file(e, f) for e in entities for f in e.fields):
+        out.append("from telebridge.core._validate import check_input_file")
     rendered = [model.annotation(f.types, decoded=True) for e in entities for f in e.fields]
     if any("UnknownVariant" in annotation for annotation in rendered):
         out += [

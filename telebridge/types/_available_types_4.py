@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 import attrs
 
+from telebridge.core._validate import check_input_file
 from telebridge.types._base import TelegramObject, read_unset_fields_as_defaults
 
 if TYPE_CHECKING:
@@ -350,8 +351,10 @@ class InputMediaAnimation(TelegramObject):
     """
 
     type: str = "animation"
-    media: InputFile | str
-    thumbnail: InputFile | str | None = None
+    media: InputFile | str = attrs.field(validator=check_input_file())
+    thumbnail: InputFile | str | None = attrs.field(
+        default=None, validator=check_input_file(optional=True)
+    )
     caption: str | None = None
     parse_mode: str | None = None
     caption_entities: list[MessageEntity] | None = None
@@ -392,8 +395,10 @@ class InputMediaAudio(TelegramObject):
     """
 
     type: str = "audio"
-    media: InputFile | str
-    thumbnail: InputFile | str | None = None
+    media: InputFile | str = attrs.field(validator=check_input_file())
+    thumbnail: InputFile | str | None = attrs.field(
+        default=None, validator=check_input_file(optional=True)
+    )
     caption: str | None = None
     parse_mode: str | None = None
     caption_entities: list[MessageEntity] | None = None
@@ -432,8 +437,10 @@ class InputMediaDocument(TelegramObject):
     """
 
     type: str = "document"
-    media: InputFile | str
-    thumbnail: InputFile | str | None = None
+    media: InputFile | str = attrs.field(validator=check_input_file())
+    thumbnail: InputFile | str | None = attrs.field(
+        default=None, validator=check_input_file(optional=True)
+    )
     caption: str | None = None
     parse_mode: str | None = None
     caption_entities: list[MessageEntity] | None = None
@@ -482,8 +489,8 @@ class InputMediaLivePhoto(TelegramObject):
     """
 
     type: str = "live_photo"
-    media: InputFile | str
-    photo: InputFile | str
+    media: InputFile | str = attrs.field(validator=check_input_file())
+    photo: InputFile | str = attrs.field(validator=check_input_file())
     caption: str | None = None
     parse_mode: str | None = None
     caption_entities: list[MessageEntity] | None = None
@@ -532,7 +539,7 @@ class InputMediaPhoto(TelegramObject):
     """
 
     type: str = "photo"
-    media: InputFile | str
+    media: InputFile | str = attrs.field(validator=check_input_file())
     caption: str | None = None
     parse_mode: str | None = None
     caption_entities: list[MessageEntity] | None = None
@@ -555,7 +562,7 @@ class InputMediaSticker(TelegramObject):
     """
 
     type: str = "sticker"
-    media: InputFile | str
+    media: InputFile | str = attrs.field(validator=check_input_file())
     emoji: str | None = None
 
 
@@ -627,9 +634,13 @@ class InputMediaVideo(TelegramObject):
     """
 
     type: str = "video"
-    media: InputFile | str
-    thumbnail: InputFile | str | None = None
-    cover: InputFile | str | None = None
+    media: InputFile | str = attrs.field(validator=check_input_file())
+    thumbnail: InputFile | str | None = attrs.field(
+        default=None, validator=check_input_file(optional=True)
+    )
+    cover: InputFile | str | None = attrs.field(
+        default=None, validator=check_input_file(optional=True)
+    )
     start_timestamp: int | None = None
     caption: str | None = None
     parse_mode: str | None = None
@@ -661,7 +672,7 @@ class InputMediaVoiceNote(TelegramObject):
     """
 
     type: str = "voice_note"
-    media: InputFile | str
+    media: InputFile | str = attrs.field(validator=check_input_file())
     caption: str | None = None
     parse_mode: str | None = None
     caption_entities: list[MessageEntity] | None = None
@@ -687,8 +698,8 @@ class InputPaidMediaLivePhoto(TelegramObject):
     """
 
     type: str = "live_photo"
-    media: InputFile | str
-    photo: InputFile | str
+    media: InputFile | str = attrs.field(validator=check_input_file())
+    photo: InputFile | str = attrs.field(validator=check_input_file())
 
 
 @attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
@@ -705,7 +716,7 @@ class InputPaidMediaPhoto(TelegramObject):
     """
 
     type: str = "photo"
-    media: InputFile | str
+    media: InputFile | str = attrs.field(validator=check_input_file())
 
 
 @attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
@@ -739,9 +750,13 @@ class InputPaidMediaVideo(TelegramObject):
     """
 
     type: str = "video"
-    media: InputFile | str
-    thumbnail: InputFile | str | None = None
-    cover: InputFile | str | None = None
+    media: InputFile | str = attrs.field(validator=check_input_file())
+    thumbnail: InputFile | str | None = attrs.field(
+        default=None, validator=check_input_file(optional=True)
+    )
+    cover: InputFile | str | None = attrs.field(
+        default=None, validator=check_input_file(optional=True)
+    )
     start_timestamp: int | None = None
     width: int | None = None
     height: int | None = None
@@ -762,7 +777,7 @@ class InputProfilePhotoStatic(TelegramObject):
     """
 
     type: str = "static"
-    photo: InputFile | str
+    photo: InputFile | str = attrs.field(validator=check_input_file())
 
 
 @attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
@@ -780,7 +795,7 @@ class InputProfilePhotoAnimated(TelegramObject):
     """
 
     type: str = "animated"
-    animation: InputFile | str
+    animation: InputFile | str = attrs.field(validator=check_input_file())
     main_frame_timestamp: float | None = None
 
 
@@ -798,7 +813,7 @@ class InputStoryContentPhoto(TelegramObject):
     """
 
     type: str = "photo"
-    photo: InputFile | str
+    photo: InputFile | str = attrs.field(validator=check_input_file())
 
 
 @attrs.frozen(kw_only=True, eq=False, repr=False, slots=False)
@@ -820,7 +835,7 @@ class InputStoryContentVideo(TelegramObject):
     """
 
     type: str = "video"
-    video: InputFile | str
+    video: InputFile | str = attrs.field(validator=check_input_file())
     duration: float | None = None
     cover_frame_timestamp: float | None = None
     is_animation: bool | None = None

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 import attrs
 
+from telebridge.core._validate import check_input_file
 from telebridge.types._base import TelegramObject, read_unset_fields_as_defaults
 
 if TYPE_CHECKING:
@@ -125,7 +126,7 @@ class InputSticker(TelegramObject):
             64 characters. For "regular" and "custom_emoji" stickers only.
     """
 
-    sticker: InputFile | str
+    sticker: InputFile | str = attrs.field(validator=check_input_file())
     format: str
     emoji_list: list[str]
     mask_position: MaskPosition | None = None
