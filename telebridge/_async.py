@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import threading
 import time
 import warnings
 import weakref
@@ -120,6 +121,7 @@ class AsyncBot(AsyncBotApi, BotBase):
             client=client,
         )
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._bind_lock = threading.Lock()
         self._loop_guard: AsyncGenerator[None, None] | None = None
 
     async def execute(self, method: TelegramMethod[R]) -> R:
@@ -158,16 +160,25 @@ class AsyncBot(AsyncBotApi, BotBase):
 
     async def _get_client(self) -> httpx.AsyncClient:
         loop = asyncio.get_running_loop()
-        if self._loop is not None and self._loop is not loop:
-            self._leave_old_loop()
-        if self._client is None:
-            self._client = self._open_pool()
-            log.debug("opened a connection pool for bot %d", self.bot_id)
-        if self._loop is None:
+        # Threads may each run a loop: binding the pool to one is a critical section.
+        with self._bind_lock:
+            if self._loop is not None and self._loop is not loop:
+                if self._loop.is_running():
+                    raise EventLoopMismatch(
+                        "this AsyncBot is in use by an event loop running in another "
+                        "thread; connections cannot be shared between loops: give each "
+                        "thread (or loop) its own AsyncBot"
+                    )
+                self._leave_old_loop()
+            if self._client is None:
+                self._client = self._open_pool()
+                log.debug("opened a connection pool for bot %d", self.bot_id)
+            client = self._client
+            binding = self._loop is None
             self._loop = loop
-            if self._owns_client:
-                await self._guard_pool(self._client)
-        return self._client
+        if binding and self._owns_client:
+            await self._guard_pool(client)
+        return client
 
     def _leave_old_loop(self) -> None:
         if not self._owns_client:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import errno
 import logging
 import os
+import re
 import threading
 from typing import Any
 
@@ -109,23 +110,25 @@ class BotBase:
                 pool=default.pool,
             )
         if upload is None:
-            return client.build_request(
+            built = client.build_request(
                 request.http_method,
                 self._base_url + path,
                 headers=request.headers,
                 content=request.content,
                 timeout=timeout,
             )
-        stream = (
-            upload.sync_stream() if isinstance(client, httpx.Client) else upload.async_stream()
-        )
-        return client.build_request(
-            request.http_method,
-            self._base_url + path,
-            headers=upload.headers,
-            content=stream,
-            timeout=timeout,
-        )
+        else:
+            stream = (
+                upload.sync_stream() if isinstance(client, httpx.Client) else upload.async_stream()
+            )
+            built = client.build_request(
+                request.http_method,
+                self._base_url + path,
+                headers=upload.headers,
+                content=stream,
+                timeout=timeout,
+            )
+        return built if self._owns_client else _with_hidden_repr(built)
 
     def _file_path_from(self, result: Any) -> str:
         """Return the file_path of a getFile result."""
@@ -175,13 +178,40 @@ def with_token(request: httpx.Request, token: BotToken) -> httpx.Request:
     built, after the transport returns, and that one must keep the placeholder.
     """
     raw_path = request.url.raw_path.replace(_PLACEHOLDER, token.reveal().encode(), 1)
-    return httpx.Request(
+    return _TokenRequest(
         request.method,
         request.url.copy_with(raw_path=raw_path),
         headers=request.headers,
         stream=request.stream,
         extensions=request.extensions,
     )
+
+
+class _TokenRequest(httpx.Request):
+    """The request the transport sends: its URL holds the token, its repr does not.
+
+    Only transports and their stack frames ever hold one; error reporters that
+    capture local variables (Sentry, ``pytest --showlocals``) show it by repr.
+    """
+
+    def __repr__(self) -> str:
+        shown = _TOKEN_IN_PATH.sub(TOKEN_PLACEHOLDER, str(self.url))
+        return f"<Request({self.method!r}, {shown!r})>"
+
+
+def _with_hidden_repr(request: httpx.Request) -> httpx.Request:
+    """Return *request*, whose URL holds the token, as one whose repr hides it."""
+    return _TokenRequest(
+        request.method,
+        request.url,
+        headers=request.headers,
+        stream=request.stream,
+        extensions=request.extensions,
+    )
+
+
+# The token's place in a Bot API path: /bot<id>:<secret>/ or /file/bot<id>:<secret>/.
+_TOKEN_IN_PATH = re.compile(r"(?<=/bot)[^/]+")
 
 
 class _RedactSecrets(logging.Filter):

@@ -9,6 +9,7 @@ import os
 import socket
 import threading
 import time
+import traceback
 import warnings
 from collections.abc import Iterator
 
@@ -350,7 +351,13 @@ def test_a_refused_connection_was_not_sent() -> None:
 
 
 def _everything_shown(error: BaseException | None) -> str:
-    shown = []
+    # What a user or an error reporter sees: messages, reprs, and tracebacks
+    # with every frame's local variables (as Sentry or --showlocals capture them).
+    shown = (
+        ["".join(traceback.TracebackException.from_exception(error, capture_locals=True).format())]
+        if error is not None
+        else []
+    )
     while error is not None:
         shown += [str(error), repr(error)]
         error = error.__cause__ or error.__context__
@@ -395,3 +402,26 @@ def test_the_token_never_appears_on_any_path(
         assert CANARY_SECRET not in _everything_shown(error)
     assert CANARY_SECRET not in logged
     assert CANARY_SECRET not in repr(bot) + repr(wrong) + repr(refused)
+
+
+def test_an_async_bot_refuses_a_second_loop_running_at_the_same_time(
+    emulator: BotAPIEmulator,
+) -> None:
+    bot = AsyncBot(emulator.token, base_url=emulator.base_url)
+    polled: list[object] = []
+
+    async def poll() -> None:
+        polled.extend(await bot.get_updates(timeout=2))
+
+    poller = threading.Thread(target=asyncio.run, args=(poll(),))
+    poller.start()
+    while emulator.open_connections < 1:
+        time.sleep(0.01)
+
+    with pytest.raises(EventLoopMismatch, match="another thread"):
+        asyncio.run(bot.get_me())
+    poller.join(10)
+
+    assert polled == []  # the first loop's long poll finished undisturbed
+    assert asyncio.run(bot.get_me()).id == 987654321  # its loop has ended: a new pool
+    asyncio.run(bot.aclose())
