@@ -19,6 +19,7 @@ from telebridge.core import (
     InvalidToken,
     RawCall,
     parse_response,
+    prepare_download,
     prepare_request,
     read_timeout_for,
 )
@@ -356,3 +357,14 @@ def test_token_repr_and_str_hide_the_secret() -> None:
     assert CANARY_SECRET not in repr(token)
     assert CANARY_SECRET not in str(token)
     assert token.reveal() == CANARY_TOKEN
+
+
+def test_misuse_of_the_core_gives_typed_errors_before_any_io() -> None:
+    with pytest.raises(TypeError, match="request object"):
+        prepare_request("sendMessage")  # type: ignore[arg-type]
+    with pytest.raises(TypeError):
+        RawCall("getMe", [1])  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="lone surrogate"):
+        prepare_request(SendMessage(chat_id=1, text="a\ud800b"))
+    with pytest.raises(ValueError, match=r"'\.\.' segments"):
+        prepare_download("documents/../../etc/passwd")

@@ -82,6 +82,11 @@ def prepare_request(
     JSON unless a parameter holds an :class:`InputFile`; then multipart/form-data
     (``boundary`` fixes its boundary, for tests; a random one otherwise).
     """
+    if not isinstance(method, TelegramMethod):
+        raise TypeError(
+            "execute() takes a request object such as SendMessage(...), "
+            f"got {type(method).__name__}; call(name, params) takes a method name"
+        )
     name = method.api_method
     params = method.to_params()
     path = f"/bot{TOKEN_PLACEHOLDER}/{name}"
@@ -91,6 +96,12 @@ def prepare_request(
         content = json.dumps(
             params, ensure_ascii=False, separators=(",", ":"), default=_refuse_uploads
         ).encode()
+    except UnicodeEncodeError:
+        # Only a lone surrogate (half of a UTF-16 pair) cannot be UTF-8.
+        raise ValueError(
+            f"{name}: a text parameter holds a lone surrogate character, which Telegram "
+            "cannot receive; decode the text with errors='replace' first"
+        ) from None
     except _HasUpload:
         form = build_multipart(params, boundary)
         return PreparedRequest(
@@ -116,6 +127,9 @@ def prepare_download(file_path: str) -> PreparedRequest:
     """Describe the GET that fetches *file_path* (from getFile) from the file endpoint."""
     if not file_path or file_path.startswith("/"):
         raise ValueError("a download needs the relative file_path that getFile returned")
+    if ".." in file_path.split("/"):
+        # It would climb out of /file/bot<token>/ on the server.
+        raise ValueError(f"a file_path may not contain '..' segments, got {file_path!r}")
     quoted = urllib.parse.quote(file_path, safe="/")
     return PreparedRequest(
         api_method=DOWNLOAD_METHOD,

@@ -62,6 +62,11 @@ def _expect(result: object, kind: type[T]) -> T:
     return result
 
 
+def _check_params(instance: Any, attribute: Any, value: Any) -> None:
+    if not isinstance(value, Mapping):
+        raise TypeError(f"parameters must be a mapping (a dict), got {type(value).__name__}")
+
+
 def _check_method_name(instance: Any, attribute: Any, value: Any) -> None:
     if not isinstance(value, str) or not value.isidentifier():
         raise ValueError(f"a Bot API method name must be an identifier, got {value!r}")
@@ -76,7 +81,7 @@ class RawCall(TelegramMethod[Any]):
     """
 
     method: str = attrs.field(validator=_check_method_name)
-    params: Mapping[str, Any] = attrs.field(factory=dict)
+    params: Mapping[str, Any] = attrs.field(factory=dict, validator=_check_params)
 
     @property
     def api_method(self) -> str:  # type: ignore[override]

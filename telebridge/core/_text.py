@@ -59,6 +59,8 @@ _HTML = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"})
 
 def escape_html(text: str) -> str:
     """Escape *text* for ``parse_mode="HTML"`` (also safe inside attribute values)."""
+    if not isinstance(text, str):
+        raise TypeError(f"escape_html() takes a str, got {type(text).__name__}")
     return text.translate(_HTML)
 
 
@@ -77,6 +79,8 @@ def escape_markdown_v2(text: str, *, context: Literal["text", "code", "link"] = 
     inside of a ``code`` or ``pre`` entity, or the URL part ``(...)`` of an
     inline link or custom emoji, where fewer characters are reserved.
     """
+    if not isinstance(text, str):
+        raise TypeError(f"escape_markdown_v2() takes a str, got {type(text).__name__}")
     pattern = _MARKDOWN_V2.get(context)
     if pattern is None:
         raise ValueError(f"context must be 'text', 'code' or 'link', got {context!r}")
