@@ -141,9 +141,12 @@ class BotAPIEmulator:
                 updates = bot.get_updates()
 
     It implements getMe, sendMessage, getUpdates (long poll with offset,
-    limit, timeout and allowed_updates) and the webhook bookkeeping methods,
-    answers a wrong token with 401 and an unknown method with 404 as Telegram
-    does, counts TCP connections and requests, and can inject faults.
+    limit, timeout and allowed_updates), setWebhook, deleteWebhook and
+    getWebhookInfo (delivering updates to a loopback webhook), multipart
+    uploads for sendPhoto, sendDocument, sendAudio, sendVideo and
+    sendMediaGroup, getFile and file downloads. It answers a wrong token with
+    401 and an unknown method with 404 as Telegram does, counts TCP
+    connections and requests, and injects faults into Bot API method calls.
     """
 
     def __init__(
