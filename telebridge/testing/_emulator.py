@@ -788,7 +788,7 @@ class BotAPIEmulator:
             assert wakeup is not None
             try:
                 await asyncio.wait_for(wakeup.wait(), remaining)
-            except TimeoutError:
+            except asyncio.TimeoutError:  # the builtin only since 3.11
                 continue
         with self._lock:
             self._deliveries.update(update["update_id"] for update in batch)
