@@ -261,3 +261,98 @@ async def test_bad_destinations_fail_before_any_request(
         await abot.download(42)
 
     assert httpx_mock.get_requests() == []
+
+
+# --- streaming: nothing is read or written whole ------------------------------------------
+
+
+class Recording(io.BytesIO):
+    """A binary file that remembers the size of every read and write."""
+
+    def __init__(self, data: bytes = b"") -> None:
+        super().__init__(data)
+        self.reads: list[int] = []
+        self.writes: list[int] = []
+
+    def read(self, size: int | None = -1, /) -> bytes:
+        chunk = super().read(size)
+        self.reads.append(len(chunk))
+        return chunk
+
+    def write(self, data: Any, /) -> int:
+        self.writes.append(len(data))
+        return super().write(data)
+
+
+@pytest.fixture
+def recorded(monkeypatch: pytest.MonkeyPatch) -> list[Recording]:
+    """Files the transports open, as Recording copies of the real ones."""
+    files: list[Recording] = []
+
+    def recording_open(path: Any, *args: Any, **kwargs: Any) -> Recording:
+        with open(path, "rb") as real:
+            files.append(Recording(real.read()))
+        return files[-1]
+
+    monkeypatch.setattr(telebridge._files, "open", recording_open, raising=False)
+    return files
+
+
+def test_a_sync_upload_reads_its_file_in_chunks(
+    bot: Bot, httpx_mock: HTTPXMock, tmp_path: Path, recorded: list[Recording]
+) -> None:
+    path, data = big_file(tmp_path)
+    source = Recording(data)
+    httpx_mock.add_response(json={"ok": True, "result": SENT})
+    httpx_mock.add_response(json={"ok": True, "result": SENT})
+
+    bot.send_document(1, InputFile(path))
+    bot.send_document(1, source)
+
+    [opened_file] = recorded
+    for reads in (opened_file.reads, source.reads):
+        assert max(reads) <= CHUNK_SIZE
+        assert sum(reads) == len(data)
+
+
+async def test_an_async_upload_reads_its_file_in_chunks(
+    abot: AsyncBot, httpx_mock: HTTPXMock, tmp_path: Path, recorded: list[Recording]
+) -> None:
+    path, data = big_file(tmp_path)
+    source = Recording(data)
+    httpx_mock.add_response(json={"ok": True, "result": SENT})
+    httpx_mock.add_response(json={"ok": True, "result": SENT})
+
+    await abot.send_document(1, InputFile(path))
+    await abot.send_document(1, source)
+
+    [opened_file] = recorded
+    for reads in (opened_file.reads, source.reads):
+        assert max(reads) <= CHUNK_SIZE
+        assert sum(reads) == len(data)
+
+
+def test_a_download_is_written_in_chunks(bot: Bot, httpx_mock: HTTPXMock) -> None:
+    data = b"x" * (3 * CHUNK_SIZE + 5)
+    add_download(httpx_mock, data)
+    sink = Recording()
+
+    bot.download("F", sink)
+
+    assert max(sink.writes) <= CHUNK_SIZE
+    assert len(sink.writes) >= 4
+    assert sink.getvalue() == data
+
+
+async def test_an_async_download_is_written_in_chunks(
+    abot: AsyncBot, httpx_mock: HTTPXMock
+) -> None:
+    data = b"y" * (3 * CHUNK_SIZE + 5)
+    add_download(httpx_mock, data)
+    sink = Recording()
+
+    await abot.download("F", sink)
+
+    assert max(sink.writes) <= CHUNK_SIZE
+    assert len(sink.writes) >= 4
+    assert sink.getvalue() == data
