@@ -142,3 +142,42 @@ def test_arbitrary_json_results_raise_only_telebridge_errors(method: type, resul
     body = json.dumps({"ok": True, "result": result}).encode()
     with contextlib.suppress(TelegramError):
         parse_response(instance, 200, {}, body)
+
+
+def union_variants() -> list[tuple[str, type]]:
+    pairs = []
+    for name in types.__all__:
+        alias = getattr(types, name)
+        if typing.get_origin(alias) in (typing.Union, pytypes.UnionType):
+            pairs += [(name, v) for v in typing.get_args(alias) if attrs.has(v)]
+    return [(name, v) for name, v in pairs if v is not types.UnknownVariant]
+
+
+def test_every_union_is_checked_through_its_own_decoder() -> None:
+    unions = {name for name, _ in union_variants()}
+    assert len(unions) == 26
+    # Bot API 10.2's unions hold 187 class variants, several in more than one union.
+    assert len(union_variants()) == 187
+
+
+@pytest.mark.parametrize(
+    ("union", "variant"), union_variants(), ids=lambda v: getattr(v, "__name__", v)
+)
+@settings(
+    max_examples=4,
+    deadline=None,
+    suppress_health_check=[HealthCheck.large_base_example, HealthCheck.too_slow],
+)
+@given(data=st.data())
+def test_each_variant_decodes_through_its_union(
+    union: str, variant: type, data: st.DataObject
+) -> None:
+    original = data.draw(instances_of(variant))
+
+    wire = json.loads(json.dumps(encode_value(original)))
+    decoded = getattr(decode, "decode_" + re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", union).lower())(
+        wire
+    )
+
+    assert type(decoded) is variant
+    assert decoded == original
