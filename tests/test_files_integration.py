@@ -221,6 +221,10 @@ def test_downloads_round_trip_to_bytes_paths_and_file_objects(
     assert count == len(data)
     assert (tmp_path / "sink.bin").read_bytes() == data
     assert sorted(p.name for p in tmp_path.iterdir()) == ["copy.bin", "sink.bin"]
+    # An upload, three getFile calls and three downloads share one pooled connection
+    # per event loop (the async bot runs each step in its own asyncio.run()).
+    assert emulator.requests == 7
+    assert emulator.connections_opened == (1 if isinstance(any_bot, Bot) else 4)
 
 
 def test_a_local_bot_api_servers_absolute_paths_are_read_from_disk(
