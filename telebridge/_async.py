@@ -128,8 +128,11 @@ class AsyncBot(AsyncBotApi, BotBase):
         """Send one Bot API call described by a request object; return its result."""
         request = prepare_request(method)
 
-        # Files are opened and checked before the pool is even touched.
-        upload = UploadBody(request.form) if request.form is not None else None
+        # Files are opened and checked before the pool is even touched, in a
+        # worker thread: opening (and a pipe's first read) may block.
+        upload = None
+        if request.form is not None:
+            upload = await asyncio.to_thread(UploadBody, request.form)
         try:
             client = await self._get_client()
             http_request = self._build_request(client, request, upload)

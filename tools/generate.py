@@ -428,9 +428,10 @@ def unions_module(model: Model) -> str:
     out += ["", f"__all__ = {sorted(model.unions)!r}", ""]
     for union in model.unions.values():
         entity = model.spec.types[union.name]
-        members = (
-            [model.annotation([e]) for e in union.extras] + union.variants + ["UnknownVariant"]
-        )
+        members = [model.annotation([e]) for e in union.extras] + union.variants
+        if union.name not in UNTAGGED_RULES:
+            # A rule-decided union always picks one of its variants; others may meet new ones.
+            members.append("UnknownVariant")
         # A recursive member refers to the alias by name, as a forward reference.
         members = [m.replace(f"[{union.name}]", f'["{union.name}"]') for m in members]
         out += ["", f"{union.name}: TypeAlias = {' | '.join(members)}"]

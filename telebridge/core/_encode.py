@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import attrs
 
 from telebridge.core._files import InputFile, is_file_object
 
-__all__ = ["api_field_names", "encode_value", "to_json_bytes"]
+__all__ = ["api_field_names", "encode_value"]
 
 # attrs metadata key holding a field's Bot API name when it differs from the
 # Python attribute name (``from_user`` is ``from`` on the wire).
@@ -64,8 +63,3 @@ def encode_object(obj: Any) -> dict[str, Any]:
         if item is not None:
             result[wire_name] = encode_value(item)
     return result
-
-
-def to_json_bytes(data: Any) -> bytes:
-    # ensure_ascii=False keeps non-ASCII text at its UTF-8 size on the wire.
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()

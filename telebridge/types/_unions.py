@@ -232,7 +232,7 @@ __all__ = [
 ]
 
 
-MaybeInaccessibleMessage: TypeAlias = Message | InaccessibleMessage | UnknownVariant
+MaybeInaccessibleMessage: TypeAlias = Message | InaccessibleMessage
 """This object describes a message that can be inaccessible to the bot. It can be one of"""
 
 MessageOrigin: TypeAlias = (
