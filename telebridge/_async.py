@@ -22,8 +22,8 @@ from telebridge._files import (
     CHUNK_SIZE,
     DownloadSink,
     UploadBody,
+    copy_local_file,
     file_path_or_id,
-    open_local_file,
 )
 from telebridge._polling import AsyncUpdateStream
 from telebridge.core import (
@@ -276,18 +276,13 @@ class AsyncBot(AsyncBotApi, BotBase):
         await asyncio.to_thread(sink.open)
         try:
             if local is not None:
-                await asyncio.to_thread(self._copy_local, local, sink)
+                await asyncio.to_thread(copy_local_file, local, self._shown_path(local), sink)
             else:
                 await self._stream_download(file_path, sink)
             return await asyncio.to_thread(sink.finish)
         except BaseException:
             sink.abort()
             raise
-
-    def _copy_local(self, path: str, sink: DownloadSink) -> None:
-        with open_local_file(path, self._shown_path(path)) as source:
-            while chunk := source.read(CHUNK_SIZE):
-                sink.write(chunk)
 
     async def _stream_download(self, file_path: str, sink: DownloadSink) -> None:
         request = prepare_download(file_path)

@@ -109,26 +109,20 @@ class BotBase:
                 write=default.write,
                 pool=default.pool,
             )
-        if upload is None:
-            built = client.build_request(
-                request.http_method,
-                self._base_url + path,
-                headers=request.headers,
-                content=request.content,
-                timeout=timeout,
-            )
-        else:
-            stream = (
-                upload.sync_stream() if isinstance(client, httpx.Client) else upload.async_stream()
-            )
-            built = client.build_request(
-                request.http_method,
-                self._base_url + path,
-                headers=upload.headers,
-                content=stream,
-                timeout=timeout,
-            )
-        return built if self._owns_client else _with_hidden_repr(built)
+        headers: Any = request.headers
+        content: Any = request.content
+        if upload is not None:
+            headers = upload.headers
+            is_sync = isinstance(client, httpx.Client)
+            content = upload.sync_stream() if is_sync else upload.async_stream()
+        built = client.build_request(
+            request.http_method,
+            self._base_url + path,
+            headers=headers,
+            content=content,
+            timeout=timeout,
+        )
+        return built if self._owns_client else _TokenRequest.of(built, built.url)
 
     def _file_path_from(self, result: Any) -> str:
         """Return the file_path of a getFile result."""
@@ -178,13 +172,7 @@ def with_token(request: httpx.Request, token: BotToken) -> httpx.Request:
     built, after the transport returns, and that one must keep the placeholder.
     """
     raw_path = request.url.raw_path.replace(_PLACEHOLDER, token.reveal().encode(), 1)
-    return _TokenRequest(
-        request.method,
-        request.url.copy_with(raw_path=raw_path),
-        headers=request.headers,
-        stream=request.stream,
-        extensions=request.extensions,
-    )
+    return _TokenRequest.of(request, request.url.copy_with(raw_path=raw_path))
 
 
 class _TokenRequest(httpx.Request):
@@ -194,20 +182,20 @@ class _TokenRequest(httpx.Request):
     capture local variables (Sentry, ``pytest --showlocals``) show it by repr.
     """
 
+    @classmethod
+    def of(cls, request: httpx.Request, url: httpx.URL) -> _TokenRequest:
+        """Return *request* sent to *url* (which holds the token)."""
+        return cls(
+            request.method,
+            url,
+            headers=request.headers,
+            stream=request.stream,
+            extensions=request.extensions,
+        )
+
     def __repr__(self) -> str:
         shown = _TOKEN_IN_PATH.sub(TOKEN_PLACEHOLDER, str(self.url))
         return f"<Request({self.method!r}, {shown!r})>"
-
-
-def _with_hidden_repr(request: httpx.Request) -> httpx.Request:
-    """Return *request*, whose URL holds the token, as one whose repr hides it."""
-    return _TokenRequest(
-        request.method,
-        request.url,
-        headers=request.headers,
-        stream=request.stream,
-        extensions=request.extensions,
-    )
 
 
 # The token's place in a Bot API path: /bot<id>:<secret>/ or /file/bot<id>:<secret>/.

@@ -333,6 +333,13 @@ class DownloadSink:
             self._temp = None
 
 
+def copy_local_file(path: str, shown_path: str, sink: DownloadSink) -> None:
+    """Copy a local Bot API server's file into *sink* in chunks (blocking)."""
+    with open_local_file(path, shown_path) as source:
+        while chunk := source.read(CHUNK_SIZE):
+            sink.write(chunk)
+
+
 def open_local_file(path: str, shown_path: str) -> IO[bytes]:
     """Open a local Bot API server's file; errors show *shown_path*, not *path*.
 

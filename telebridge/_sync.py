@@ -19,8 +19,8 @@ from telebridge._files import (
     CHUNK_SIZE,
     DownloadSink,
     UploadBody,
+    copy_local_file,
     file_path_or_id,
-    open_local_file,
 )
 from telebridge._polling import UpdateStream
 from telebridge._sync_api import SyncBotApi
@@ -210,9 +210,7 @@ class Bot(SyncBotApi, BotBase):
         sink.open()
         try:
             if local is not None:
-                with open_local_file(local, self._shown_path(local)) as source:
-                    while chunk := source.read(CHUNK_SIZE):
-                        sink.write(chunk)
+                copy_local_file(local, self._shown_path(local), sink)
             else:
                 self._stream_download(file_path, sink)
             return sink.finish()

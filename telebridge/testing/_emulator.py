@@ -87,6 +87,12 @@ def _int_param(params: JSONObject, name: str, *, required: bool = False) -> int 
         raise _bad_request(f"{name} must be an integer") from None
 
 
+def _flag_param(params: JSONObject, name: str) -> bool:
+    """A Boolean parameter: JSON true, or "true" in a form or query."""
+    value = params.get(name)
+    return value is True or (isinstance(value, str) and value.lower() == "true")
+
+
 def _json_param(params: JSONObject, name: str) -> Any:
     """A structured parameter: JSON bodies carry it as is, forms as a JSON string."""
     value = params.get(name)
@@ -414,11 +420,8 @@ class BotAPIEmulator:
                 chat["username"] = username
         else:
             chat["title"] = f"Chat {chat_id}"
-        with self._lock:
-            self._message_ids[chat_id] += 1
-            message_id = self._message_ids[chat_id]
         message: JSONObject = {
-            "message_id": message_id,
+            "message_id": self._next_message_id(chat_id),
             "from": sender,
             "chat": chat,
             "date": int(time.time()),
@@ -696,13 +699,16 @@ class BotAPIEmulator:
             await send({"type": "http.response.body", "body": chunk, "more_body": True})
         await send({"type": "http.response.body", "body": b""})
 
-    def _media_message(self, params: JSONObject) -> JSONObject:
-        chat_id = _chat_id(params)
+    def _next_message_id(self, chat_id: int) -> int:
         with self._lock:
             self._message_ids[chat_id] += 1
-            message_id = self._message_ids[chat_id]
+            return self._message_ids[chat_id]
+
+    def _media_message(self, params: JSONObject) -> JSONObject:
+        """The part of a message the bot sends that every send method shares."""
+        chat_id = _chat_id(params)
         return {
-            "message_id": message_id,
+            "message_id": self._next_message_id(chat_id),
             "from": {
                 key: self.bot_user[key] for key in ("id", "is_bot", "first_name", "username")
             },
@@ -720,33 +726,21 @@ class BotAPIEmulator:
         return dict(self.bot_user)
 
     async def _send_message(self, params: JSONObject) -> JSONObject:
-        chat_id = _chat_id(params)
         text = params.get("text")
         if text is None or not str(text).strip():
             raise _bad_request("message text is empty")
         text = str(text)
         if _utf16_length(text) > MAX_MESSAGE_LENGTH:
             raise _bad_request("message is too long")
-        with self._lock:
-            self._message_ids[chat_id] += 1
-            message_id = self._message_ids[chat_id]
-        message: JSONObject = {
-            "message_id": message_id,
-            "from": {
-                key: self.bot_user[key] for key in ("id", "is_bot", "first_name", "username")
-            },
-            "chat": _chat_for(chat_id),
-            "date": int(time.time()),
-            "text": text,
-        }
+        message = self._media_message(params)
+        message["text"] = text
         entities = _json_param(params, "entities")
         if entities:
             message["entities"] = entities
         markup = _json_param(params, "reply_markup")
         if isinstance(markup, dict) and "inline_keyboard" in markup:
             message["reply_markup"] = markup
-        with self._lock:
-            self._sent_messages.append(message)
+        self._record_sent(message)
         return message
 
     async def _get_updates(self, params: JSONObject) -> list[JSONObject]:
@@ -834,9 +828,7 @@ class BotAPIEmulator:
                 "allowed_updates": allowed if isinstance(allowed, list) else None,
                 "max_connections": _int_param(params, "max_connections") or 40,
             }
-            if str(params.get("drop_pending_updates", "")).lower() == "true" or (
-                params.get("drop_pending_updates") is True
-            ):
+            if _flag_param(params, "drop_pending_updates"):
                 self._drop_pending()
         self._webhook_delivery.start()
         return True
@@ -844,8 +836,7 @@ class BotAPIEmulator:
     async def _delete_webhook(self, params: JSONObject) -> bool:
         with self._lock:
             self._webhook = None
-            drop = params.get("drop_pending_updates")
-            if drop is True or str(drop).lower() == "true":
+            if _flag_param(params, "drop_pending_updates"):
                 self._drop_pending()
         return True
 
